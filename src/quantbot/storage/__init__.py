@@ -1,0 +1,45 @@
+"""The database layer: SQLAlchemy models, Alembic migrations, engines and repositories.
+
+SQLite is the default backend, PostgreSQL the other; everything here behaves the
+same on both, and the tests run on both.
+"""
+
+from quantbot.storage.database import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    create_engine_for,
+    normalize_url,
+    session_factory,
+)
+from quantbot.storage.errors import (
+    DatabaseNotMigrated,
+    DuplicateRecord,
+    RecordNotFound,
+    StorageError,
+    UnknownRevision,
+)
+from quantbot.storage.migration import (
+    current_revision,
+    downgrade,
+    ensure_migrated,
+    head_revision,
+    upgrade,
+)
+from quantbot.storage.urls import display_url
+
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "DatabaseNotMigrated",
+    "DuplicateRecord",
+    "RecordNotFound",
+    "StorageError",
+    "UnknownRevision",
+    "create_engine_for",
+    "current_revision",
+    "display_url",
+    "downgrade",
+    "ensure_migrated",
+    "head_revision",
+    "normalize_url",
+    "session_factory",
+    "upgrade",
+]

@@ -1,0 +1,1 @@
+"""Alembic migration scripts of quantbot's database (run through quantbot.storage.migration)."""
