@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,12 +29,7 @@ def upgrade_command(
       quantbot db upgrade
       quantbot db upgrade --database postgresql://quantbot@localhost/quantbot
     """
-    config = load_or_exit(config_dir)
-    start_logging(config)
-    url = config.database_url(database)
-    before = current_revision(url)
-    upgrade(url, revision)
-    say(f"{display_url(url)}: {before or 'empty'} -> {current_revision(url)}")
+    _migrate(upgrade, revision, config_dir, database)
 
 
 @app.command("downgrade")
@@ -49,11 +46,18 @@ def downgrade_command(
       quantbot db downgrade
       quantbot db downgrade base --database sqlite:///data/scratch.sqlite
     """
+    _migrate(downgrade, revision, config_dir, database)
+
+
+def _migrate(
+    step: Callable[[str, str], None], revision: str, config_dir: Path | None, database: str | None
+) -> None:
+    """Run one migration step on the configured database and report where it went."""
     config = load_or_exit(config_dir)
     start_logging(config)
     url = config.database_url(database)
     before = current_revision(url)
-    downgrade(url, revision)
+    step(url, revision)
     say(f"{display_url(url)}: {before or 'empty'} -> {current_revision(url) or 'empty'}")
 
 

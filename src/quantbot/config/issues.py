@@ -8,11 +8,11 @@ fields that may hold a pasted secret are never echoed.
 from __future__ import annotations
 
 import difflib
-from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from quantbot.config.annotations import element_type, is_model, without_none
 from quantbot.config.base import CROSS_FIELD_ERROR, describe
 from quantbot.config.documents import Document, KeyPath, format_path, parse_path
 from quantbot.config.errors import ConfigIssue
@@ -114,26 +114,14 @@ def _allowed_keys(model: type[BaseModel], path: KeyPath) -> list[str]:
     """Field names of the model found at ``path`` below ``model`` (for typo hints)."""
     current: Any = model
     for part in path:
-        current = _without_none(current)
-        if _is_model(current):
+        current = without_none(current)
+        if is_model(current):
             if not isinstance(part, str) or part not in current.model_fields:
                 return []
             current = current.model_fields[part].annotation
-        elif get_origin(current) in (list, dict):
-            current = get_args(current)[-1]
         else:
-            return []
-    current = _without_none(current)
-    return sorted(current.model_fields) if _is_model(current) else []
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _without_none(annotation: Any) -> Any:
-    """``X | None`` → ``X``; anything else unchanged."""
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) in (UnionType, Union) and len(args) == 1:
-        return args[0]
-    return annotation
+            current = element_type(current)
+            if current is None:
+                return []
+    current = without_none(current)
+    return sorted(current.model_fields) if is_model(current) else []

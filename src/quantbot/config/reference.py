@@ -6,14 +6,14 @@ committed file is stale, so the documented defaults are always the real ones.
 
 from __future__ import annotations
 
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from quantbot.config.annotations import element_type, is_model, without_none
 from quantbot.config.loader import CONFIG_FILES
 from quantbot.config.templates import yaml_scalar
 
@@ -65,14 +65,14 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows: list[str] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
-        annotation = _without_none(info.annotation)
+        annotation = without_none(info.annotation)
         default = _default(info)
-        if _is_model(annotation):
+        if is_model(annotation):
             rows.append(_row(path, "section", "", info.description or ""))
             rows += _rows(annotation, f"{path}.")
             continue
-        element = _element(annotation)
-        if _is_model(element):
+        element = element_type(annotation)
+        if is_model(element):
             container = "<id>" if get_origin(annotation) is dict else "[]"
             sep = "." if container == "<id>" else ""
             rows.append(_row(path, _type_name(info), default, info.description or ""))
@@ -109,8 +109,8 @@ def _default(info: FieldInfo) -> str:
 
 def _type_name(info: FieldInfo) -> str:
     annotation = info.annotation
-    optional = _without_none(annotation) is not annotation
-    name = _annotation_name(_without_none(annotation))
+    optional = without_none(annotation) is not annotation
+    name = _annotation_name(without_none(annotation))
     bounds = []
     for meta in info.metadata:
         for kind, attribute, symbol in (
@@ -139,7 +139,7 @@ def _annotation_name(annotation: Any) -> str:
         return f"list of {_annotation_name(get_args(annotation)[0])}"
     if origin is dict:
         return f"mapping of id to {_annotation_name(get_args(annotation)[1])}"
-    if _is_model(annotation):
+    if is_model(annotation):
         return "section"
     metadata = getattr(annotation, "__metadata__", None)
     if metadata is not None:
@@ -147,20 +147,3 @@ def _annotation_name(annotation: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
         annotation, str(annotation)
     )
-
-
-def _element(annotation: Any) -> Any:
-    if get_origin(annotation) in (list, dict):
-        return get_args(annotation)[-1]
-    return None
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _without_none(annotation: Any) -> Any:
-    args = [a for a in get_args(annotation) if a is not type(None)]
-    if get_origin(annotation) in (UnionType, Union) and len(args) == 1:
-        return args[0]
-    return annotation

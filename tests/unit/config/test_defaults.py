@@ -226,3 +226,13 @@ def test_render_yaml_comments_every_top_level_key() -> None:
     for key in Settings.model_fields:
         position = text.index(f"\n{key}:")
         assert text[:position].rstrip().splitlines()[-1].startswith("# ")
+
+
+def test_env_example_lists_every_variable_quantbot_reads(defaults) -> None:
+    listed = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    read = set(defaults.secret_env_names().values()) | {"QUANTBOT_CONFIG", "QUANTBOT_DATABASE_URL"}
+    assert read <= listed

@@ -1,8 +1,7 @@
 import pytest
 
+from factories import ORDER_ID, make_fill
 from quantbot.core import OrderCancelRejected, OrderFilled, event_name
-
-from .builders import ORDER_ID, make_fill
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import make_fill
 from quantbot.core import (
     AccountingError,
     FundingPayment,
@@ -23,8 +24,6 @@ from quantbot.core import (
     Portfolio,
     Side,
 )
-
-from .builders import make_fill
 
 SPOT = Instrument.from_symbol("BTC/USDT")
 PERP = Instrument.from_symbol("BTC/USDT:USDT")

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from factories import make_fill
 from quantbot.core import (
     AccountingError,
     FundingPayment,
@@ -21,8 +22,6 @@ from quantbot.core import (
     Position,
     Side,
 )
-
-from .builders import make_fill
 
 SPOT = Instrument.from_symbol("BTC/USDT")
 PERP = Instrument.from_symbol("BTC/USDT:USDT")

@@ -1,4 +1,4 @@
-"""Builders for core domain values in tests: sensible defaults, override what matters."""
+"""Builders for domain values in tests (STYLE.md: never in src): defaults, override what matters."""
 
 from __future__ import annotations
 
