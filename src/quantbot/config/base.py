@@ -18,6 +18,7 @@ __all__ = [
     "CROSS_FIELD_ERROR",
     "ConfigModel",
     "EnvVarName",
+    "HttpUrlText",
     "Percent",
     "PositiveInt",
     "Symbol",
@@ -64,6 +65,7 @@ def check_rules(problems: list[tuple[str, str]]) -> None:
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
 _SYMBOL = re.compile(r"^[A-Z0-9]+/[A-Z0-9]+(?::[A-Z0-9]+)?$")
 _TIMEFRAME = re.compile(r"^(?P<n>[1-9][0-9]*)(?P<unit>[mhdwM])$")
+_HTTP_URL = re.compile(r"^https?://[^\s/:]+(?::[0-9]{1,5})?(?:/\S*)?$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86_400, "w": 604_800, "M": 2_592_000}
 
 
@@ -99,6 +101,16 @@ def _timeframe(value: str) -> str:
     return value
 
 
+def _http_url(value: str) -> str:
+    if not _HTTP_URL.match(value):
+        raise PydanticCustomError(
+            "http_url",
+            "{value} is not an http(s) URL; write e.g. http://127.0.0.1:8765",
+            {"value": repr(value)},
+        )
+    return value.rstrip("/")
+
+
 def timeframe_seconds(timeframe: str) -> int:
     """Length of a ccxt-style timeframe (``"15m"``, ``"4h"``) in seconds.
 
@@ -118,6 +130,9 @@ Symbol = Annotated[str, AfterValidator(_symbol)]
 
 Timeframe = Annotated[str, AfterValidator(_timeframe)]
 """A candle timeframe in ccxt notation: ``1m``, ``15m``, ``1h``, ``4h``, ``1d``."""
+
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+"""An http(s) base URL, kept as text without a trailing slash."""
 
 Percent = Annotated[float, Field(ge=0, le=100)]
 """A percentage where 2.0 means 2 %."""

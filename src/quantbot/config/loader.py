@@ -96,6 +96,9 @@ class QuantbotConfig:
         telegram = self.settings.alerts.telegram
         names["alerts.telegram.bot_token_env"] = telegram.bot_token_env
         names["alerts.telegram.chat_id_env"] = telegram.chat_id_env
+        provider_key = self.settings.universe.provider_api_key_env
+        if provider_key:
+            names["universe.provider_api_key_env"] = provider_key
         return names
 
     def secret_values(self) -> list[str]:

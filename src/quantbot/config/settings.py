@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from quantbot.config.base import (
     ConfigModel,
     EnvVarName,
+    HttpUrlText,
     Percent,
     PositiveInt,
     check_rules,
@@ -26,6 +27,7 @@ __all__ = [
     "AfterCircuitBreaker",
     "AlertsSettings",
     "BotSettings",
+    "DataQualitySettings",
     "DatabaseSettings",
     "ExchangeSettings",
     "LoggingSettings",
@@ -34,6 +36,7 @@ __all__ = [
     "SchedulingSettings",
     "Settings",
     "TelegramSettings",
+    "UniverseSettings",
 ]
 
 FEE_TABLE: dict[str, tuple[float, float]] = {
@@ -103,6 +106,12 @@ class ExchangeSettings(ConfigModel):
         True, description="Use the exchange's testnet/sandbox (ccxt set_sandbox_mode)."
     )
     rate_limit_ms: int = Field(100, ge=0, description="Minimum milliseconds between two API calls.")
+    emulator_url: HttpUrlText | None = Field(
+        None,
+        description="Base URL of a quantbot exchange emulator (e.g. http://127.0.0.1:8765) that "
+        "replaces every endpoint of this exchange, for tests and offline runs; null uses the "
+        "real exchange.",
+    )
     maker_fee_pct: FeePct | None = Field(
         None,
         description="Maker fee in percent (0.075 = 0.075 %). Default from the fee table: binance "
@@ -297,6 +306,68 @@ class LoggingSettings(ConfigModel):
     backup_count: int = Field(10, ge=1, description="Rotated log files kept.")
 
 
+class DataQualitySettings(ConfigModel):
+    """Checks every candle series passes before anything trades or backtests on it."""
+
+    policy: Literal["error", "ffill", "drop"] = Field(
+        "error",
+        description="What loading does with a series that fails a check: error refuses it; "
+        "ffill fills gaps with flat zero-volume candles at the previous close; drop removes "
+        "the bad candles. Every repair is logged.",
+    )
+    spike_zscore: float = Field(
+        12.0,
+        gt=0,
+        description="A return whose robust z-score (distance from the median in units of "
+        "1.4826 x the median absolute deviation) exceeds this is an outlier spike.",
+    )
+    max_zero_volume_run: PositiveInt = Field(
+        60, description="Longest run of consecutive zero-volume candles that is still accepted."
+    )
+    stale_after_bars: PositiveInt = Field(
+        30,
+        description="A feed whose candles stay identical (same OHLC, no volume) for this many "
+        "bars is stale.",
+    )
+
+
+class UniverseSettings(ConfigModel):
+    """Which markets are worth trading or collecting data for."""
+
+    min_market_cap_usd: float = Field(
+        100_000_000.0, ge=0, description="Smallest market capitalisation of the base asset."
+    )
+    min_daily_volume_usd: float = Field(
+        5_000_000.0, ge=0, description="Smallest 24h quote volume on the exchange, in USD."
+    )
+    max_spread_pct: float = Field(
+        0.5, gt=0, description="Widest bid-ask spread, in percent of the mid price."
+    )
+    min_exchange_listings: int = Field(
+        3, ge=0, description="Fewest exchanges listing the base asset."
+    )
+    max_volatility_pct: float = Field(
+        15.0,
+        gt=0,
+        description="Highest daily volatility (standard deviation of daily returns), in percent.",
+    )
+    allowed_quote_currencies: list[str] = Field(
+        default_factory=lambda: ["USD", "USDT", "BTC"],
+        min_length=1,
+        description="Quote currencies a market may have.",
+    )
+    min_history_days: int = Field(
+        30, ge=0, description="Fewest days of daily candles a market must have."
+    )
+    provider_url: HttpUrlText = Field(
+        "https://api.coingecko.com/api/v3",
+        description="Base URL of the CoinGecko-compatible API giving market caps and listings.",
+    )
+    provider_api_key_env: EnvVarName | None = Field(
+        None, description="Environment variable holding the provider's API key, if it needs one."
+    )
+
+
 class PathsSettings(ConfigModel):
     """Where quantbot writes files."""
 
@@ -330,6 +401,13 @@ class Settings(ConfigModel):
     )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="Database.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logging.")
+    data_quality: DataQualitySettings = Field(
+        default_factory=DataQualitySettings,
+        description="Candle data checks and what to do on failure.",
+    )
+    universe: UniverseSettings = Field(
+        default_factory=UniverseSettings, description="Market selection filters."
+    )
     paths: PathsSettings = Field(default_factory=PathsSettings, description="File locations.")
 
     @field_validator("exchanges")
