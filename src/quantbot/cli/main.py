@@ -18,9 +18,13 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from quantbot import __version__
 from quantbot.cli.config import app as config_app
 from quantbot.cli.console import error_line
+from quantbot.cli.data import app as data_app
 from quantbot.cli.db import app as db_app
 from quantbot.cli.demo import demo
+from quantbot.cli.download import download
+from quantbot.cli.emulator import emulator
 from quantbot.cli.preflight import preflight
+from quantbot.cli.universe import universe
 from quantbot.core.errors import QuantbotError
 
 __all__ = ["app", "main"]
@@ -37,8 +41,12 @@ app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(data_app, name="data")
 app.command("demo")(demo)
 app.command("preflight")(preflight)
+app.command("download")(download)
+app.command("emulator")(emulator)
+app.command("universe")(universe)
 
 
 def _version(value: bool) -> None:

@@ -17,10 +17,12 @@ those under the exchange id ``binance`` with a perpetual symbol, as ccxt does.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 import numpy as np
 import pandas as pd
@@ -104,7 +106,7 @@ def read_ohlcv_csv(path: Path) -> pd.DataFrame:
     """
     frame = _read_csv(path, ("timestamp", "open", "high", "low", "close", "volume"))
     frame = frame.rename(columns={"timestamp": "ts_ms"})[list(OHLCV_COLUMNS)]
-    return _typed(path, frame, {"ts_ms": np.int64, **{c: np.float64 for c in OHLCV_COLUMNS[1:]}})
+    return _typed(path, frame, {"ts_ms": np.int64, **dict.fromkeys(OHLCV_COLUMNS[1:], np.float64)})
 
 
 def read_funding_csv(path: Path) -> pd.DataFrame:
@@ -114,7 +116,9 @@ def read_funding_csv(path: Path) -> pd.DataFrame:
         DataFormatError: on missing columns or non-numeric values.
     """
     frame = _read_csv(path, ("timestamp", "funding_rate")).rename(columns={"timestamp": "ts_ms"})
-    return _typed(path, frame[["ts_ms", "funding_rate"]], {"ts_ms": np.int64, "funding_rate": np.float64})
+    return _typed(
+        path, frame[["ts_ms", "funding_rate"]], {"ts_ms": np.int64, "funding_rate": np.float64}
+    )
 
 
 def read_order_book_jsonl(path: Path) -> pd.DataFrame:
@@ -127,9 +131,11 @@ def read_order_book_jsonl(path: Path) -> pd.DataFrame:
         DataFormatError: on unreadable JSON or missing fields.
     """
     try:
-        frame = pd.read_json(path, lines=True, convert_dates=False, dtype=False)
-    except ValueError as exc:
+        with _open_text(path) as lines:
+            records = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, EOFError, ValueError) as exc:
         raise DataFormatError(f"{path.name}: not JSON lines: {exc}") from None
+    frame = pd.DataFrame.from_records(records)
     missing = {"timestamp", "bids", "asks"} - set(frame.columns)
     if missing:
         raise DataFormatError(f"{path.name}: missing fields {sorted(missing)}")
@@ -137,6 +143,13 @@ def read_order_book_jsonl(path: Path) -> pd.DataFrame:
         frame["update_id"] = -1
     frame = frame.rename(columns={"timestamp": "ts_ms"})[["ts_ms", "update_id", "bids", "asks"]]
     return _typed(path, frame, {"ts_ms": np.int64, "update_id": np.int64})
+
+
+def _open_text(path: Path) -> IO[str]:
+    """Open a text file, decompressing ``.gz`` transparently."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:

@@ -37,6 +37,9 @@ class LogEvent(StrEnum):
     GRID_REBALANCE = "GRID_REBALANCE"
     RECONCILIATION = "RECONCILIATION"
 
+    DATA_QUALITY = "DATA_QUALITY"
+    """A market-data series failed a check: refused, repaired or used with a warning."""
+
     ERROR = "ERROR"
     """A handled failure worth a human's attention."""
 

@@ -1,4 +1,10 @@
-"""Venues: where orders go. The exchange emulator lives here; the simulated venue and
-the ccxt live venue join it."""
+"""Venues: where market data comes from and orders go.
 
-__all__: list[str] = []
+The exchange emulator and the construction of ccxt clients live here now; the
+simulated venue and the ccxt live venue join them.
+"""
+
+from quantbot.venues.errors import UnknownExchange, VenueError, VenueRejected, VenueUnavailable
+from quantbot.venues.exchanges import create_exchange
+
+__all__ = ["UnknownExchange", "VenueError", "VenueRejected", "VenueUnavailable", "create_exchange"]

@@ -1,7 +1,8 @@
 import pytest
 
-from factories import ORDER_ID, make_fill
 from quantbot.core import OrderCancelRejected, OrderFilled, event_name
+
+from factories import ORDER_ID, make_fill
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 import pytest
 
-from factories import make_fill
 from quantbot.core import InvalidValue, Side
+
+from factories import make_fill
 
 
 def test_rebate_is_a_negative_fee() -> None:

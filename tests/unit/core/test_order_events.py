@@ -2,8 +2,9 @@ import dataclasses
 
 import pytest
 
-from factories import ORDER_ID, make_fill
 from quantbot.core import ClientOrderId, InvalidValue, OrderFilled, OrderRejected
+
+from factories import ORDER_ID, make_fill
 
 
 def test_order_filled_refuses_a_fill_of_another_order() -> None:

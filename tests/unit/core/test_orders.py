@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factories import ORDER_ID, make_fill, make_order
 from quantbot.core import (
     DUPLICATE_FILL_REASON,
     IGNORED,
@@ -42,6 +41,8 @@ from quantbot.core import (
     Transition,
     VenueOrderId,
 )
+
+from factories import ORDER_ID, make_fill, make_order
 
 S = OrderState
 VENUE_ID = VenueOrderId("V-1")

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from factories import make_fill
 from quantbot.core import (
     AccountingError,
     FundingPayment,
@@ -24,6 +23,8 @@ from quantbot.core import (
     Portfolio,
     Side,
 )
+
+from factories import make_fill
 
 SPOT = Instrument.from_symbol("BTC/USDT")
 PERP = Instrument.from_symbol("BTC/USDT:USDT")

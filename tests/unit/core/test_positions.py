@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factories import make_fill
 from quantbot.core import (
     AccountingError,
     FundingPayment,
@@ -22,6 +21,8 @@ from quantbot.core import (
     Position,
     Side,
 )
+
+from factories import make_fill
 
 SPOT = Instrument.from_symbol("BTC/USDT")
 PERP = Instrument.from_symbol("BTC/USDT:USDT")
