@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from quantbot.data.store import CandleStore
+
 SCRIPT = Path(sys.executable).with_name("quantbot")
 SECRET_KEY = "Zq8VLr2mKe7TnW4sXj9HbF3c"
 SECRET_SECRET = "pA5dRt1yUi0oLk2jHg4fDs6a"
@@ -43,14 +45,10 @@ def test_demo_runs_on_the_embedded_default_and_keeps_secrets_off_disk(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "Synthetic market" in result.stdout
 
-    market = tmp_path / "data" / "market" / "synthetic"
-    files = sorted(p.name for p in market.glob("*.parquet"))
-    assert files == sorted(
-        f"{s.replace('/', '-')}_1m.parquet"
-        for s in ("BTC/USDT", "ETH/USDT", "SOL/USDT", "AVAX/USDT", "LINK/USDT")
-    )
-    candles = pd.read_parquet(market / "BTC-USDT_1m.parquet")
-    assert len(candles) == 2 * 1440
+    store = CandleStore(tmp_path / "data" / "market")
+    stored = {(info.exchange, info.symbol, info.timeframe, info.rows) for info in store.series()}
+    pairs = ("BTC/USDT", "ETH/USDT", "SOL/USDT", "AVAX/USDT", "LINK/USDT")
+    assert stored == {("synthetic", pair, "1m", 2 * 1440) for pair in pairs}
 
     database = tmp_path / "data" / "quantbot-paper.sqlite"
     with sqlite3.connect(database) as connection:
@@ -78,9 +76,7 @@ def test_demo_is_deterministic_across_runs(tmp_path: Path) -> None:
         workdir = tmp_path / name
         workdir.mkdir()
         assert quantbot("demo", "--days", "1", "--seed", "5", cwd=workdir).returncode == 0
-        frames.append(
-            pd.read_parquet(workdir / "data" / "market" / "synthetic" / "ETH-USDT_1m.parquet")
-        )
+        frames.append(CandleStore(workdir / "data" / "market").load("synthetic", "ETH/USDT", "1m"))
     pd.testing.assert_frame_equal(*frames)
 
 

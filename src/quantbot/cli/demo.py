@@ -91,7 +91,7 @@ def _render(summary: DemoSummary) -> None:
         low = summary.correlation.where(~summary.correlation.eq(1.0)).min().min()
         high = summary.correlation.where(~summary.correlation.eq(1.0)).max().max()
         say(f"1m return correlation between pairs: {low:.2f} to {high:.2f}")
-    say(f"market data: {summary.symbols[0].file.parent}")
+    say(f"candle store: {summary.market_dir} (exchange 'synthetic'); try: quantbot data check")
     say(
         f"database: {summary.database} (revision {summary.revision}); run {summary.run_id} recorded"
     )

@@ -1,8 +1,99 @@
-"""Market data: the synthetic market (the embedded default data source).
+"""Market data: store, resampling, import, downloads, quality, synthetic market, universe.
 
-The candle store, downloader and data-quality checks join it as they land.
+The synthetic market is the embedded default data source.
+
+Everything here speaks the OHLCV frame of :mod:`quantbot.data.ohlcv` (open time in
+epoch ms, UTC) and names markets in ccxt notation.
 """
 
-from quantbot.data.synthetic import DEFAULT_ASSETS, AssetProfile, SyntheticMarket, generate_market
+from quantbot.data.coingecko import CoinGeckoClient
+from quantbot.data.downloader import Downloader, DownloadError, DownloadResult
+from quantbot.data.errors import (
+    DataError,
+    DataFormatError,
+    DataQualityError,
+    MarketCapProviderError,
+)
+from quantbot.data.files import (
+    DataFile,
+    parse_data_file,
+    read_funding_csv,
+    read_ohlcv_csv,
+    read_order_book_jsonl,
+)
+from quantbot.data.importer import ImportResult, import_path
+from quantbot.data.market_caps import AssetInfo, MarketCapProvider
+from quantbot.data.market_stats import DailyStats, MarketStats
+from quantbot.data.market_survey import survey_markets, survey_universe
+from quantbot.data.ohlcv import OHLCV_COLUMNS, OhlcvArrays, empty_ohlcv_frame
+from quantbot.data.quality import Finding, QualityCheck, QualityReport, Severity
+from quantbot.data.quality_checks import check_funding, check_ohlcv
+from quantbot.data.quality_policy import apply_quality_policy
+from quantbot.data.quality_scan import SeriesCheck, check_path, check_store
+from quantbot.data.resample import resample, timeframe_ms
+from quantbot.data.retry import RetryPolicy
+from quantbot.data.store import CandleStore, SeriesInfo
+from quantbot.data.symbols import binance_market_id, is_perpetual, slug_to_symbol, symbol_to_slug
+from quantbot.data.synthetic import (
+    DEFAULT_ASSETS,
+    AssetProfile,
+    SyntheticMarket,
+    generate_market,
+    generate_order_books,
+)
+from quantbot.data.universe import MarketVerdict, Rejection, UniverseResult, select_universe
 
-__all__ = ["DEFAULT_ASSETS", "AssetProfile", "SyntheticMarket", "generate_market"]
+__all__ = [
+    "DEFAULT_ASSETS",
+    "OHLCV_COLUMNS",
+    "AssetInfo",
+    "AssetProfile",
+    "CandleStore",
+    "CoinGeckoClient",
+    "DailyStats",
+    "DataError",
+    "DataFile",
+    "DataFormatError",
+    "DataQualityError",
+    "DownloadError",
+    "DownloadResult",
+    "Downloader",
+    "Finding",
+    "ImportResult",
+    "MarketCapProvider",
+    "MarketCapProviderError",
+    "MarketStats",
+    "MarketVerdict",
+    "OhlcvArrays",
+    "QualityCheck",
+    "QualityReport",
+    "Rejection",
+    "RetryPolicy",
+    "SeriesCheck",
+    "SeriesInfo",
+    "Severity",
+    "SyntheticMarket",
+    "UniverseResult",
+    "apply_quality_policy",
+    "binance_market_id",
+    "check_funding",
+    "check_ohlcv",
+    "check_path",
+    "check_store",
+    "empty_ohlcv_frame",
+    "generate_market",
+    "generate_order_books",
+    "import_path",
+    "is_perpetual",
+    "parse_data_file",
+    "read_funding_csv",
+    "read_ohlcv_csv",
+    "read_order_book_jsonl",
+    "resample",
+    "select_universe",
+    "slug_to_symbol",
+    "survey_markets",
+    "survey_universe",
+    "symbol_to_slug",
+    "timeframe_ms",
+]

@@ -44,6 +44,7 @@ import aiohttp
 from quantbot.config.settings import UniverseSettings
 from quantbot.data.errors import MarketCapProviderError
 from quantbot.data.market_caps import AssetInfo, Progress
+from quantbot.data.retry import RetryPolicy, parse_retry_after
 
 __all__ = ["CoinGeckoClient"]
 
@@ -51,6 +52,8 @@ _log = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 250
 """Largest ``per_page`` ``/coins/markets`` accepts."""
+_DEFAULT_RETRY = RetryPolicy(attempts=4, base_delay_s=2.0, max_delay_s=60.0)
+"""CoinGecko's free tier answers 429 readily; start backing off at 2 s."""
 SYMBOLS_PER_REQUEST = 50
 """Most symbols one ``/coins/markets`` request may carry with ``include_tokens=all``."""
 TICKERS_PER_PAGE = 100
@@ -86,9 +89,7 @@ class CoinGeckoClient:
         key_header: header carrying the key; default ``x-cg-pro-api-key`` for
             ``pro-api.coingecko.com`` and ``x-cg-demo-api-key`` for any other host.
         timeout_s: limit on one request, connection to last byte, in seconds.
-        attempts: tries per request before giving up on retryable failures.
-        base_delay_s: first back-off wait; it doubles on every retry.
-        max_delay_s: longest back-off wait (a longer ``Retry-After`` still wins).
+        retry: back-off for 429, 5xx and timeouts (a longer ``Retry-After`` wins).
         min_interval_s: pause before every request after the first of a call.
         per_page: coins per ``/coins/markets`` page (1 to 250).
         max_ticker_pages: ``/coins/{id}/tickers`` pages read per coin for listings.
@@ -104,25 +105,21 @@ class CoinGeckoClient:
         api_key: str | None = None,
         key_header: str | None = None,
         timeout_s: float = 30.0,
-        attempts: int = 4,
-        base_delay_s: float = 2.0,
-        max_delay_s: float = 60.0,
+        retry: RetryPolicy = _DEFAULT_RETRY,
         min_interval_s: float = 0.0,
         per_page: int = MAX_PER_PAGE,
         max_ticker_pages: int = 1,
     ) -> None:
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise ValueError(f"per_page {per_page} must be between 1 and {MAX_PER_PAGE}")
-        if attempts < 1 or max_ticker_pages < 1:
-            raise ValueError("attempts and max_ticker_pages must be at least 1")
+        if max_ticker_pages < 1:
+            raise ValueError("max_ticker_pages must be at least 1")
         self._base_url = base_url.rstrip("/")
         self._headers = {"accept": "application/json"}
         if api_key:
             self._headers[key_header or _default_key_header(self._base_url)] = api_key
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._attempts = attempts
-        self._base_delay_s = base_delay_s
-        self._max_delay_s = max_delay_s
+        self._retry = retry
         self._min_interval_s = min_interval_s
         self._per_page = per_page
         self._max_ticker_pages = max_ticker_pages
@@ -279,7 +276,7 @@ class CoinGeckoClient:
         """
         url = f"{self._base_url}{path}"
         failure = ""
-        for attempt in range(1, self._attempts + 1):
+        for attempt in range(1, self._retry.attempts + 1):
             if call.requests and self._min_interval_s > 0:
                 await asyncio.sleep(self._min_interval_s)
             call.requests += 1
@@ -291,23 +288,22 @@ class CoinGeckoClient:
                     failure = f"HTTP {response.status}{_error_message(await response.text())}"
                     if response.status not in _RETRY_STATUSES:
                         raise MarketCapProviderError(f"CoinGecko {path}: {failure}")
-                    retry_after_s = _retry_after_s(response.headers.get("Retry-After"))
+                    retry_after_s = parse_retry_after(response.headers.get("Retry-After"))
             except (aiohttp.ClientError, TimeoutError) as exc:
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if attempt < self._attempts:
-                delay_s = min(self._base_delay_s * 2 ** (attempt - 1), self._max_delay_s)
-                delay_s = max(delay_s, retry_after_s or 0.0)
+            if attempt < self._retry.attempts:
+                delay_s = self._retry.delay_s(attempt, retry_after_s)
                 _log.warning(
                     "CoinGecko %s: %s; retry %d of %d in %.1f s",
                     path,
                     failure,
                     attempt,
-                    self._attempts - 1,
+                    self._retry.attempts - 1,
                     delay_s,
                 )
                 await asyncio.sleep(delay_s)
         raise MarketCapProviderError(
-            f"CoinGecko {path}: gave up after {self._attempts} attempts; last: {failure}"
+            f"CoinGecko {path}: gave up after {self._retry.attempts} attempts; last: {failure}"
         )
 
 
@@ -345,16 +341,6 @@ def _error_message(body: str) -> str:
         if isinstance(status, dict) and status.get("error_message"):
             return f": {status['error_message']}"
     return f": {text[:200]}"
-
-
-def _retry_after_s(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header in its delta-seconds form (dates ignored)."""
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return None
 
 
 def _parse_market_row(row: object) -> _CoinMarket:

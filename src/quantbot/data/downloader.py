@@ -43,10 +43,11 @@ from quantbot.config.base import timeframe_seconds
 from quantbot.core.clock import Clock
 from quantbot.data.errors import DataError
 from quantbot.data.ohlcv import OHLCV_COLUMNS, empty_ohlcv_frame
+from quantbot.data.retry import RetryPolicy, parse_retry_after
 from quantbot.data.store import CandleStore
 from quantbot.logs import LogEvent, log_event
 
-__all__ = ["DownloadError", "DownloadResult", "Downloader", "RetryPolicy"]
+__all__ = ["DownloadError", "DownloadResult", "Downloader"]
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -65,24 +66,6 @@ class DownloadError(DataError):
     Whatever was downloaded before the error is in the store, complete and valid; a
     new run resumes from it.
     """
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How transient errors are retried.
-
-    ``attempts`` tries, waits doubling from ``base_delay_s`` up to ``max_delay_s``; a
-    ``Retry-After`` header wins when it asks for longer.
-    """
-
-    attempts: int = 6
-    base_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-
-    def delay_s(self, attempt: int, retry_after_s: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
-        backoff = min(self.base_delay_s * 2.0 ** (attempt - 1), self.max_delay_s)
-        return max(backoff, retry_after_s or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,11 +351,9 @@ def _funding_page(rows: Any) -> pd.DataFrame:
 def _retry_after_s(exchange: ccxt.Exchange) -> float | None:
     """The ``Retry-After`` of the last response, in seconds, if the exchange sent one."""
     headers = getattr(exchange, "last_response_headers", None) or {}
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return parse_retry_after(
+        next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    )
 
 
 def _ceil_to(ts_ms: int, period_ms: int) -> int:

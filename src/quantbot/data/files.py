@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -47,6 +48,9 @@ _NAME = re.compile(
     r"(?P<kind>mark_[0-9]+[mhdwM]|[0-9]+[mhdwM]|funding|trades|orderbook-updates|orderbook)"
     r"(?:_[0-9]{8}(?:-[0-9]{8})?)?\.(?P<ext>csv|jsonl)(?:\.gz)?$"
 )
+
+_DAMAGED = (OSError, EOFError, zlib.error)
+"""What reading a missing, truncated or corrupt (compressed) file raises."""
 
 _EXCHANGE_FAMILIES = {"binance-usdm": "binance", "binance-coinm": "binance"}
 """File exchange names that are market families of one ccxt exchange."""
@@ -133,7 +137,7 @@ def read_order_book_jsonl(path: Path) -> pd.DataFrame:
     try:
         with _open_text(path) as lines:
             records = [json.loads(line) for line in lines if line.strip()]
-    except (OSError, EOFError, ValueError) as exc:
+    except (*_DAMAGED, ValueError) as exc:
         raise DataFormatError(f"{path.name}: not JSON lines: {exc}") from None
     frame = pd.DataFrame.from_records(records)
     missing = {"timestamp", "bids", "asks"} - set(frame.columns)
@@ -155,7 +159,7 @@ def _open_text(path: Path) -> IO[str]:
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path)
-    except (OSError, ValueError, EOFError) as exc:
+    except (*_DAMAGED, ValueError) as exc:
         raise DataFormatError(f"{path.name}: cannot be read as CSV: {exc}") from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:

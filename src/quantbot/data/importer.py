@@ -14,7 +14,6 @@ decides what that means (the CLI exits 1 after importing the rest).
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +42,6 @@ ImportStatus = Literal["imported", "skipped", "failed"]
 
 ImportProgress = Callable[[int, int, Path], None]
 """Called after each file with (files done, files in total, the file)."""
-
-_UNREADABLE = (OSError, EOFError, zlib.error)
-"""What reading a damaged (truncated, corrupt) compressed file may raise."""
 
 _NOT_STORED: dict[DataKind, str] = {
     "trades": "trades are not stored",
@@ -120,9 +116,6 @@ def _import_file(store: CandleStore, path: Path, *, explicit: bool) -> ImportRes
         frame, added = _append(store, data_file)
     except (DataError, ValueError) as exc:
         return ImportResult(path, "failed", data_file, reason=str(exc))
-    except _UNREADABLE as exc:
-        # The readers let some decompression errors through; they mean a damaged file.
-        return ImportResult(path, "failed", data_file, reason=f"cannot be read: {exc}")
     ts_ms = frame["ts_ms"]
     return ImportResult(
         path,

@@ -1,8 +1,9 @@
 """The demo job: quantbot's main job on the embedded default, with no keys and no network.
 
 It runs what exists end to end: the configuration, a migrated database, the synthetic
-market for every pair the enabled strategies trade (stored as Parquet), and the record
-of the run in the database and the logs. It grows into a backtest and paper-trading
+market for every pair the enabled strategies trade (written to the candle store under
+the exchange name ``synthetic``, then loaded back through the data-quality policy the
+way the engine loads data), and the record of the run in the database and the logs. It grows into a backtest and paper-trading
 demo as the engine lands. Its market data is deterministic: the same seed and days
 give the same candles on every machine.
 """
@@ -19,12 +20,17 @@ import pandas as pd
 
 from quantbot.config import QuantbotConfig
 from quantbot.core.clock import Clock
+from quantbot.data.quality_policy import apply_quality_policy
+from quantbot.data.store import CandleStore
 from quantbot.data.synthetic import generate_market
 from quantbot.logs import LogEvent, log_event
 from quantbot.storage import create_engine_for, display_url, head_revision, session_factory, upgrade
 from quantbot.storage.repositories import AppStateRepository, ConfigurationHistoryRepository
 
-__all__ = ["DEMO_START_MS", "DemoSummary", "SymbolSummary", "run_demo"]
+__all__ = ["DEMO_START_MS", "SYNTHETIC_EXCHANGE", "DemoSummary", "SymbolSummary", "run_demo"]
+
+SYNTHETIC_EXCHANGE = "synthetic"
+"""The exchange name the demo files its synthetic candles under in the store."""
 
 DEMO_START_MS = 1_735_689_600_000
 """2025-01-01T00:00:00Z: a fixed start keeps the demo's market identical on every run."""
@@ -47,7 +53,6 @@ class SymbolSummary:
     return_pct: float
     annual_volatility_pct: float
     max_drawdown_pct: float
-    file: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class DemoSummary:
     seed: int
     symbols: list[SymbolSummary]
     correlation: pd.DataFrame
+    market_dir: Path
 
 
 def run_demo(
@@ -105,16 +111,17 @@ def run_demo(
         seed=seed,
         progress=lambda done: report("generating the synthetic market", done, len(symbols)),
     )
-    market_dir = config.data_dir / "market" / "synthetic"
-    market_dir.mkdir(parents=True, exist_ok=True)
-    summaries = []
+    store = CandleStore(config.data_dir / "market")
+    end_ms = DEMO_START_MS + minutes * 60_000
+    checked: dict[str, pd.DataFrame] = {}
     for symbol, candles in market.candles.items():
-        path = market_dir / f"{symbol.replace('/', '-')}_1m.parquet"
-        candles.to_parquet(path, index=False)
-        summaries.append(_summarise(symbol, candles, path))
-    returns = pd.DataFrame(
-        {s: np.diff(np.log(c["close"].to_numpy())) for s, c in market.candles.items()}
-    )
+        store.append(SYNTHETIC_EXCHANGE, symbol, "1m", candles)
+        loaded = store.load(SYNTHETIC_EXCHANGE, symbol, "1m", start_ms=DEMO_START_MS, end_ms=end_ms)
+        checked[symbol] = apply_quality_policy(
+            loaded, "1m", config.settings.data_quality, series=f"{SYNTHETIC_EXCHANGE} {symbol} 1m"
+        )
+    summaries = [_summarise(symbol, candles) for symbol, candles in checked.items()]
+    returns = pd.DataFrame({s: np.diff(np.log(c["close"].to_numpy())) for s, c in checked.items()})
 
     engine = create_engine_for(database_url)
     try:
@@ -138,6 +145,7 @@ def run_demo(
         seed=seed,
         symbols=summaries,
         correlation=returns.corr(),
+        market_dir=store.root,
     )
     log_event(
         _log,
@@ -148,7 +156,7 @@ def run_demo(
         run_id=run_id,
         pairs=symbols,
         database=summary.database,
-        market_dir=str(market_dir),
+        market_dir=str(store.root),
     )
     return summary
 
@@ -167,7 +175,7 @@ def traded_symbols(config: QuantbotConfig) -> list[str]:
     return list(dict.fromkeys(symbols))
 
 
-def _summarise(symbol: str, candles: pd.DataFrame, path: Path) -> SymbolSummary:
+def _summarise(symbol: str, candles: pd.DataFrame) -> SymbolSummary:
     close = candles["close"].to_numpy()
     first_open = float(candles["open"].iloc[0])
     log_returns = np.diff(np.log(close))
@@ -180,5 +188,4 @@ def _summarise(symbol: str, candles: pd.DataFrame, path: Path) -> SymbolSummary:
         return_pct=(float(close[-1]) / first_open - 1.0) * 100.0,
         annual_volatility_pct=float(log_returns.std() * np.sqrt(_MINUTES_PER_YEAR) * 100.0),
         max_drawdown_pct=float(drawdown.min() * 100.0),
-        file=path,
     )

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from quantbot.core.clock import SimulatedClock
-from quantbot.data.downloader import Downloader, DownloadError, RetryPolicy
+from quantbot.data.downloader import Downloader, DownloadError
+from quantbot.data.retry import RetryPolicy
 from quantbot.data.store import CandleStore
 
 from fixtures.emulator import EMULATOR_NOW_MS, EMULATOR_START_MS, RunningEmulator, binance_client

@@ -13,6 +13,7 @@ from quantbot.config.settings import UniverseSettings
 from quantbot.data.coingecko import CoinGeckoClient
 from quantbot.data.errors import MarketCapProviderError
 from quantbot.data.market_caps import AssetInfo, MarketCapProvider
+from quantbot.data.retry import RetryPolicy
 
 from fixtures.coingecko import CoinGeckoStandIn
 
@@ -41,9 +42,7 @@ def fast_client(
         api_key=api_key,
         key_header=key_header,
         timeout_s=timeout_s,
-        attempts=attempts,
-        base_delay_s=0.001,
-        max_delay_s=0.01,
+        retry=RetryPolicy(attempts=attempts, base_delay_s=0.001, max_delay_s=0.01),
         per_page=per_page,
         max_ticker_pages=max_ticker_pages,
     )

@@ -20,6 +20,7 @@ from quantbot.data.errors import DataFormatError
 from quantbot.data.market_caps import AssetInfo, Progress
 from quantbot.data.market_stats import DAY_MS, MarketStats
 from quantbot.data.market_survey import VOLATILITY_WINDOW_DAYS, survey_markets, survey_universe
+from quantbot.data.retry import RetryPolicy
 
 from fixtures.coingecko import CoinGeckoStandIn
 
@@ -261,7 +262,7 @@ def test_the_whole_pipeline_against_the_coingecko_stand_in(
         },
         closes={"DOGE/USDT": wild, "AVAX/USDT": [27.0, 27.5, 27.2, 27.4, 27.6]},
     )
-    client = CoinGeckoClient(coingecko_server.url, base_delay_s=0.001)
+    client = CoinGeckoClient(coingecko_server.url, retry=RetryPolicy(base_delay_s=0.001))
     result = asyncio.run(
         survey_universe(exchange, client, UniverseSettings(), SimulatedClock(NOW_MS))
     )
