@@ -16,8 +16,8 @@ fi
 . scripts/_python.sh
 ensure_venv -e '.[dev]'
 
-echo "ruff";  .venv/bin/ruff check src tests bench
-.venv/bin/ruff format --check src tests bench
+echo "ruff";  .venv/bin/ruff check src tests bench docs/examples
+.venv/bin/ruff format --check src tests bench docs/examples
 echo "mypy";  .venv/bin/mypy
 echo "import contracts"; .venv/bin/lint-imports
 echo "docs";  .venv/bin/quantbot config docs --check

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from quantbot.cli.console import error_line, out, say
+from quantbot.cli.console import error_line, out, progress_bar, say
 from quantbot.cli.options import ConfigDirOption, load_or_exit, start_logging
 from quantbot.data.quality import Finding, Severity, iso_utc
 from quantbot.data.quality_scan import SeriesCheck, check_path, check_store
@@ -57,14 +56,7 @@ def check_command(
     config = load_or_exit(config_dir)
     start_logging(config)
     settings = config.settings.data_quality
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("checking", total=None)
 
         def progress(done: int, total: int, name: str) -> None:

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quantbot.cli.console import error_line, out, say
+from quantbot.cli.console import error_line, out, progress_bar, say
 from quantbot.cli.options import ConfigDirOption, load_or_exit, start_logging
 from quantbot.core.clock import ms_to_datetime
 from quantbot.data.importer import ImportResult, import_path
@@ -48,14 +47,7 @@ def import_command(
     config = load_or_exit(config_dir)
     start_logging(config)
     store = CandleStore(config.data_dir / "market")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("importing", total=None)
 
         def progress(done: int, total: int, file: Path) -> None:

@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from quantbot.cli.console import out, say
+from quantbot.cli.console import out, progress_bar, say, step_reporter
 from quantbot.cli.options import ConfigDirOption, DatabaseOption, load_or_exit, start_logging
 from quantbot.core.clock import WallClock
 from quantbot.engine import DemoSummary, run_demo
@@ -43,28 +35,14 @@ def demo(
     """
     config = load_or_exit(config_dir)
     start_logging(config)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done)
-
+    with progress_bar() as bar:
         summary = run_demo(
             config,
             database_url=config.database_url(database),
             clock=WallClock(),
             days=days,
             seed=seed,
-            progress=progress,
+            progress=step_reporter(bar),
         )
     _render(summary)
 

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quantbot.cli.console import error_line, out
+from quantbot.cli.console import error_line, out, progress_bar, step_reporter
 from quantbot.cli.options import ConfigDirOption, load_or_exit, start_logging
 from quantbot.core.clock import WallClock, ms_to_datetime
 from quantbot.data.downloader import Downloader, DownloadError, DownloadResult
@@ -89,15 +88,11 @@ def download(
     client = create_exchange(exchange, settings, emulator_url=emulator)
     store = CandleStore(config.data_dir / "market")
     results: list[DownloadResult] = []
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=out
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
+    with progress_bar(counts=False, transient=False) as bar:
+        report = step_reporter(bar)
 
         def progress(label: str, done_ms: int, end_ms: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=max(end_ms - since_ms, 1))
-            bar.update(tasks[label], completed=min(done_ms, end_ms) - since_ms)
+            report(label, min(done_ms, end_ms) - since_ms, max(end_ms - since_ms, 1))
 
         downloader = Downloader(
             client, exchange_id=exchange, store=store, clock=WallClock(), progress=progress
@@ -117,6 +112,8 @@ def download(
             error_line(f"download stopped: {exc}")
             error_line("what was downloaded before is stored; run the same command again to resume")
             raise typer.Exit(1) from None
+        finally:
+            client.close()
     _render(results)
 
 

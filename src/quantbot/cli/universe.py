@@ -8,10 +8,9 @@ from typing import Annotated, Any
 import ccxt
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from quantbot.cli.console import error_line, out, say
+from quantbot.cli.console import error_line, out, progress_bar, say, step_reporter
 from quantbot.cli.options import ConfigDirOption, load_or_exit, start_logging
 from quantbot.config import QuantbotConfig
 from quantbot.config.settings import ExchangeSettings
@@ -77,19 +76,8 @@ def universe(
     exchange_id = exchange or _first_enabled_exchange(config)
     provider = CoinGeckoClient.from_settings(config.settings.universe, config.environ)
     settings = config.settings.exchanges.get(exchange_id) or ExchangeSettings()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=out,
-        transient=True,
-    ) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(step: str, done: int, total: int) -> None:
-            if step not in tasks:
-                tasks[step] = bar.add_task(step, total=total)
-            bar.update(tasks[step], completed=done, total=total)
+    with progress_bar() as bar:
+        progress = step_reporter(bar)
 
         try:
             result = asyncio.run(

@@ -35,6 +35,7 @@ from quantbot.data.symbols import slug_to_symbol
 __all__ = [
     "DataFile",
     "DataKind",
+    "files_under",
     "parse_data_file",
     "read_funding_csv",
     "read_ohlcv_csv",
@@ -73,6 +74,19 @@ class DataFile:
     symbol: str
     kind: DataKind
     timeframe: str | None
+
+
+def files_under(path: Path) -> list[Path]:
+    """``path`` itself if it is a file, else every file below it, recursively, in name order.
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist.
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or directory")
+    if not path.is_dir():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file())
 
 
 def parse_data_file(path: Path) -> DataFile:

@@ -25,6 +25,7 @@ from quantbot.data.errors import DataError
 from quantbot.data.files import (
     DataFile,
     DataKind,
+    files_under,
     parse_data_file,
     read_funding_csv,
     read_ohlcv_csv,
@@ -91,10 +92,8 @@ def import_path(
     Raises:
         FileNotFoundError: if ``path`` does not exist.
     """
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
+    files = files_under(path)
     explicit = not path.is_dir()
-    files = [path] if explicit else sorted(p for p in path.rglob("*") if p.is_file())
     results = []
     for done, file in enumerate(files, start=1):
         result = _import_file(store, file, explicit=explicit)

@@ -16,7 +16,13 @@ from typing import Literal
 
 from quantbot.config.settings import DataQualitySettings
 from quantbot.data.errors import DataError
-from quantbot.data.files import DataFile, parse_data_file, read_funding_csv, read_ohlcv_csv
+from quantbot.data.files import (
+    DataFile,
+    files_under,
+    parse_data_file,
+    read_funding_csv,
+    read_ohlcv_csv,
+)
 from quantbot.data.quality import QualityReport
 from quantbot.data.quality_checks import check_funding, check_ohlcv
 from quantbot.data.store import CandleKind, CandleStore, SeriesInfo
@@ -73,10 +79,8 @@ def check_path(
     Raises:
         FileNotFoundError: if ``path`` does not exist.
     """
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file or directory")
+    files = files_under(path)
     explicit = not path.is_dir()
-    files = [path] if explicit else sorted(p for p in path.rglob("*") if p.is_file())
     results = []
     for done, file in enumerate(files, start=1):
         name = str(path) if explicit else file.relative_to(path).as_posix()

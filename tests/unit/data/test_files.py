@@ -14,6 +14,7 @@ import pytest
 from quantbot.data.errors import DataFormatError
 from quantbot.data.files import (
     DataFile,
+    files_under,
     parse_data_file,
     read_funding_csv,
     read_ohlcv_csv,
@@ -243,3 +244,17 @@ def test_data_file_is_a_frozen_value() -> None:
     )
     with pytest.raises(AttributeError):
         parsed.kind = "mark"  # type: ignore[misc]
+
+
+def test_files_under_lists_a_file_or_a_tree_in_name_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    for name in ("b/z.csv", "a.csv", "b/c.csv"):
+        (tmp_path / name).write_text("x")
+    assert files_under(tmp_path) == [
+        tmp_path / "a.csv",
+        tmp_path / "b" / "c.csv",
+        tmp_path / "b" / "z.csv",
+    ]
+    assert files_under(tmp_path / "a.csv") == [tmp_path / "a.csv"]
+    with pytest.raises(FileNotFoundError):
+        files_under(tmp_path / "missing")
