@@ -9,23 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner, Result
 
-from quantbot.cli.universe import universe
+from quantbot.cli.main import app
 from quantbot.logs import reset_logging
 
 from fixtures.coingecko import CoinGeckoStandIn
 from fixtures.emulator import RunningEmulator
 
-app = typer.Typer()
-app.command()(universe)
-
 
 def run(*args: str) -> Result:
     """Run the command in-process, as the console script would with these arguments."""
     try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+        return CliRunner().invoke(app, ["universe", *args], env={"COLUMNS": "200"})
     finally:
         # The command set up process-wide logging on the runner's stream, now closed.
         reset_logging()
