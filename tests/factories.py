@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from quantbot.core import (
     ClientOrderId,
     Fill,
+    Instrument,
     LiquiditySide,
     Order,
     OrderType,
@@ -14,6 +19,10 @@ from quantbot.core import (
     TradeId,
     VenueOrderId,
 )
+from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.data.synthetic import generate_market
+from quantbot.engine.backtest import BacktestData
+from quantbot.engine.instruments import instrument_for
 
 STRATEGY = StrategyId("grid_btc")
 ORDER_ID = ClientOrderId("grid_btc-0a1b2c3d-1")
@@ -72,3 +81,54 @@ def make_fill(
         liquidity=LiquiditySide.MAKER,
         ts_ms=ts_ms,
     )
+
+
+# -- candles, instruments and markets for the backtest engine and the simulated venue --
+
+MINUTE_MS = 60_000
+START_MS = 1_735_689_600_000
+"""2025-01-01 00:00 UTC: a day, hour and minute boundary."""
+
+
+def make_ohlcv(
+    rows: Sequence[tuple[float, float, float, float, float]],
+    *,
+    start_ms: int = START_MS,
+    period_ms: int = MINUTE_MS,
+) -> OhlcvArrays:
+    """Candles from ``(open, high, low, close, volume)`` rows, one period apart."""
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
+    return OhlcvArrays(
+        ts_ms=start_ms + period_ms * np.arange(len(rows), dtype=np.int64),
+        open=table[:, 0].copy(),
+        high=table[:, 1].copy(),
+        low=table[:, 2].copy(),
+        close=table[:, 3].copy(),
+        volume=table[:, 4].copy(),
+    )
+
+
+def make_instrument(
+    symbol: str = SYMBOL,
+    *,
+    tick_size: float | None = 0.01,
+    lot_size: float | None = 0.001,
+    min_notional: float = 0.0,
+) -> Instrument:
+    return Instrument.from_symbol(
+        symbol, tick_size=tick_size, lot_size=lot_size, min_notional=min_notional
+    )
+
+
+def make_backtest_data(
+    symbols: Sequence[str] = (SYMBOL,),
+    *,
+    minutes: int = 2 * 1440,
+    seed: int = 3,
+    start_ms: int = START_MS,
+) -> BacktestData:
+    """A seeded synthetic market on 1m candles with Binance's trading rules."""
+    market = generate_market(list(symbols), start_ms=start_ms, minutes=minutes, seed=seed)
+    arrays = {s: OhlcvArrays.from_frame(market.candles[s]) for s in symbols}
+    instruments = {s: instrument_for(s, float(arrays[s].close[0])) for s in symbols}
+    return BacktestData("1m", arrays, instruments)

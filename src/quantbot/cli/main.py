@@ -16,6 +16,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from quantbot import __version__
+from quantbot.cli.backtest import backtest
 from quantbot.cli.config import app as config_app
 from quantbot.cli.console import error_line
 from quantbot.cli.data import app as data_app
@@ -43,6 +44,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.command("demo")(demo)
+app.command("backtest")(backtest)
 app.command("preflight")(preflight)
 app.command("download")(download)
 app.command("emulator")(emulator)

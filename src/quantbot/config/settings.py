@@ -26,6 +26,7 @@ __all__ = [
     "FEE_TABLE",
     "AfterCircuitBreaker",
     "AlertsSettings",
+    "BacktestSettings",
     "BotSettings",
     "DataQualitySettings",
     "DatabaseSettings",
@@ -368,6 +369,48 @@ class UniverseSettings(ConfigModel):
     )
 
 
+class BacktestSettings(ConfigModel):
+    """Defaults of ``quantbot backtest`` (each can be overridden on the command line)."""
+
+    initial_capital: float = Field(
+        10_000.0, gt=0, description="Quote currency in the account at the start."
+    )
+    quote_currency: str = Field(
+        "USDT", min_length=1, description="Currency of the account and of every market traded."
+    )
+    exchange: str = Field(
+        "binance",
+        description="Exchange whose fees (maker_fee_pct, taker_fee_pct in exchanges) the simulated venue charges.",
+    )
+    slippage_pct: float = Field(
+        0.03,
+        ge=0,
+        le=10,
+        description="Adverse price move of every taker fill, percent (the blueprint's 0.02-0.05 %).",
+    )
+    impact_pct: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="Extra adverse move, percent, of a fill taking a whole bar's volume (linear in the share).",
+    )
+    max_volume_share: float | None = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Most of a bar's volume the fills on that bar may take; null for no limit.",
+    )
+    latency_bars: int = Field(
+        0,
+        ge=0,
+        description="Extra bars before an order reaches the book (0: it can fill from the next bar).",
+    )
+    fill_limits_on_touch: bool = Field(
+        True,
+        description="A limit fills when the price touches it; false requires trading through it.",
+    )
+
+
 class PathsSettings(ConfigModel):
     """Where quantbot writes files."""
 
@@ -407,6 +450,9 @@ class Settings(ConfigModel):
     )
     universe: UniverseSettings = Field(
         default_factory=UniverseSettings, description="Market selection filters."
+    )
+    backtest: BacktestSettings = Field(
+        default_factory=BacktestSettings, description="Backtest defaults."
     )
     paths: PathsSettings = Field(default_factory=PathsSettings, description="File locations.")
 

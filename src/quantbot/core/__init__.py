@@ -41,6 +41,7 @@ from quantbot.core.order_events import (
 from quantbot.core.orders import (
     DUPLICATE_FILL_REASON,
     IGNORED,
+    QTY_REL_TOL,
     RACES,
     TERMINAL_STATES,
     TRANSITIONS,
@@ -51,11 +52,13 @@ from quantbot.core.orders import (
 )
 from quantbot.core.portfolio import Portfolio
 from quantbot.core.positions import Position
+from quantbot.core.quantize import quantize_price, quantize_qty
 
 __all__ = [
     "DUPLICATE_FILL_REASON",
     "IGNORED",
     "MAX_CLIENT_ORDER_ID_LENGTH",
+    "QTY_REL_TOL",
     "RACES",
     "TERMINAL_STATES",
     "TRANSITIONS",
@@ -98,4 +101,6 @@ __all__ = [
     "event_name",
     "make_client_order_id",
     "ms_to_datetime",
+    "quantize_price",
+    "quantize_qty",
 ]

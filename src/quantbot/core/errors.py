@@ -11,6 +11,7 @@ by what the caller must do about it. Each layer adds its own subclasses in its o
     +-- MissingPrice        core: a valuation lacks a price it needs (also a LookupError)
     +-- ConfigError         config: print, exit 1
     +-- DataError           data: report, never fill silently
+    +-- IndicatorError      indicators: a bad argument, a bug in the caller
     +-- StorageError        storage: e.g. DatabaseNotMigrated
     +-- StrategyError       strategies: halt that strategy only
     `-- VenueError          venues

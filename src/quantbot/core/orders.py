@@ -47,6 +47,7 @@ from quantbot.core.order_events import (
 __all__ = [
     "DUPLICATE_FILL_REASON",
     "IGNORED",
+    "QTY_REL_TOL",
     "RACES",
     "TERMINAL_STATES",
     "TRANSITIONS",
@@ -205,7 +206,7 @@ _FIXED_TARGETS: Mapping[type[OrderEvent], OrderState] = MappingProxyType(
 )
 """Events whose target does not depend on the order's state or fills."""
 
-_QTY_REL_TOL = 1e-9
+QTY_REL_TOL = 1e-9
 """Relative tolerance on fill quantities: partial fills summing to the order quantity
 in float64 may miss it by a few ulps, which must neither leave a dust remainder open
 nor count as an overfill."""
@@ -451,7 +452,7 @@ class Order:
         if isinstance(event, OrderAccepted):
             return OrderState.PENDING_CANCEL if pending_cancel else OrderState.NEW
         if isinstance(event, OrderFilled):
-            if self._filled_qty + event.fill.qty >= self.qty * (1 - _QTY_REL_TOL):
+            if self._filled_qty + event.fill.qty >= self.qty * (1 - QTY_REL_TOL):
                 return OrderState.FILLED
             return OrderState.PENDING_CANCEL if pending_cancel else OrderState.PARTIALLY_FILLED
         if isinstance(event, OrderCancelRejected):
@@ -490,7 +491,7 @@ class Order:
         ):
             if ours != theirs:
                 raise AccountingError(f"{where} has {field} {theirs}, the order {ours}")
-        if self._filled_qty + fill.qty > self.qty * (1 + _QTY_REL_TOL):
+        if self._filled_qty + fill.qty > self.qty * (1 + QTY_REL_TOL):
             raise AccountingError(
                 f"{where} qty {fill.qty} exceeds the remaining {self.remaining_qty} of {self.qty}"
             )

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from quantbot.config.base import timeframe_seconds
 from quantbot.data.ohlcv import OHLCV_COLUMNS, OhlcvArrays

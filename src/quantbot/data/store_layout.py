@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 __all__ = [
     "LOCK_FILE_NAME",

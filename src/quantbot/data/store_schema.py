@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from quantbot.data.errors import DataFormatError
 from quantbot.data.ohlcv import OHLCV_COLUMNS

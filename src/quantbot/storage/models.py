@@ -44,6 +44,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "AccountSnapshot",
     "AppState",
+    "BacktestRun",
     "Base",
     "CircuitBreakerEvent",
     "ConfigurationHistory",
@@ -389,3 +390,33 @@ class AppState(Base):
     key: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[Any] = mapped_column(JsonDocument, nullable=False)
     updated_ts_ms: Mapped[int]
+
+
+class BacktestRun(Base):
+    """A backtest: what it ran on and with, and, once it finished, what it produced.
+
+    The row is written when the run starts (its configuration is known then) and
+    completed when it finishes; ``finished_ts_ms`` stays NULL for a run that never
+    finished. ``summary`` is the run's ``summary.json`` document (metrics overall, per
+    strategy and of the benchmarks).
+    """
+
+    __tablename__ = "backtest_runs"
+
+    run_id: Mapped[str] = mapped_column(primary_key=True)
+    started_ts_ms: Mapped[int] = mapped_column(index=True)
+    """Wall time the run started (not the simulated time)."""
+    finished_ts_ms: Mapped[int | None]
+    strategies: Mapped[list[Any]]
+    """Strategy ids, in the order the run loaded them."""
+    symbols: Mapped[list[Any]]
+    """Markets in ccxt notation."""
+    timeframe: Mapped[str]
+    """The base timeframe of the simulation, e.g. ``1m``."""
+    period_start_ts_ms: Mapped[int]
+    """Open time of the first bar simulated."""
+    period_end_ts_ms: Mapped[int]
+    """Close time of the last bar simulated."""
+    config: Mapped[dict[str, Any]]
+    summary: Mapped[dict[str, Any] | None]
+    report_path: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,7 @@ EXPECTED_PUBLIC_NAMES = {
     "DUPLICATE_FILL_REASON",
     "IGNORED",
     "MAX_CLIENT_ORDER_ID_LENGTH",
+    "QTY_REL_TOL",
     "RACES",
     "TERMINAL_STATES",
     "TRANSITIONS",
@@ -45,6 +46,8 @@ EXPECTED_PUBLIC_NAMES = {
     "WallClock",
     "event_name",
     "make_client_order_id",
+    "quantize_price",
+    "quantize_qty",
     "ms_to_datetime",
 }
 

@@ -23,6 +23,8 @@ EXPECTED_REPOSITORY_NAMES = {
     "CREATED_EVENT",
     "WHOLE_STRATEGY",
     "AppStateRepository",
+    "BacktestRunRecord",
+    "BacktestRunRepository",
     "ConfigurationHistoryRepository",
     "ConfigurationRecord",
     "DecisionAction",

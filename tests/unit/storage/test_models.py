@@ -24,6 +24,7 @@ def test_schema_has_the_tables_the_specification_lists() -> None:
         "decisions",
         "market_snapshots",
         "app_state",
+        "backtest_runs",
     }
 
 

@@ -7,6 +7,7 @@ Every repository behaves the same on SQLite and PostgreSQL.
 """
 
 from quantbot.storage.repositories.app_state import AppStateRepository
+from quantbot.storage.repositories.backtest_runs import BacktestRunRecord, BacktestRunRepository
 from quantbot.storage.repositories.configuration_history import (
     ConfigurationHistoryRepository,
     ConfigurationRecord,
@@ -29,6 +30,8 @@ __all__ = [
     "CREATED_EVENT",
     "WHOLE_STRATEGY",
     "AppStateRepository",
+    "BacktestRunRecord",
+    "BacktestRunRepository",
     "ConfigurationHistoryRepository",
     "ConfigurationRecord",
     "DecisionAction",

@@ -1,0 +1,190 @@
+"""``quantbot backtest``: run strategies on historical or synthetic candles and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from quantbot.analytics import SummaryTable, summary_table, write_outputs
+from quantbot.cli.console import error_line, out, progress_bar, say
+from quantbot.cli.download import parse_utc
+from quantbot.cli.options import ConfigDirOption, DatabaseOption, load_or_exit, start_logging
+from quantbot.config import QuantbotConfig
+from quantbot.core.clock import WallClock
+from quantbot.data.errors import DataError
+from quantbot.engine.backtest import run_backtest
+from quantbot.engine.backtest_job import (
+    BacktestRequest,
+    BacktestRequestError,
+    PreparedBacktest,
+    parse_params,
+    prepare_backtest,
+)
+from quantbot.engine.results import BacktestResult
+from quantbot.engine.run_record import record_run_finished, record_run_started
+
+__all__ = ["backtest", "execute", "render_summary"]
+
+
+def backtest(
+    *,
+    strategy: Annotated[
+        list[str],
+        typer.Option(
+            "--strategy", "-s", help="Strategy name; repeat for several (e.g. ema_cross)."
+        ),
+    ],
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data",
+            "-d",
+            help="A CSV file in the data-file format (e.g. binance_BTC-USDT_1m.csv.gz) or a symbol of the "
+            "candle store (e.g. BTC/USDT); repeat for several. Default: the synthetic market.",
+        ),
+    ] = None,
+    symbols: Annotated[
+        str, typer.Option("--symbols", help="Comma-separated markets of the synthetic market.")
+    ] = "BTC/USDT",
+    exchange: Annotated[
+        str | None,
+        typer.Option("--exchange", "-e", help="Exchange of the store's series and of the fees."),
+    ] = None,
+    timeframe: Annotated[
+        str | None,
+        typer.Option(
+            "--timeframe", "-t", help="The strategies' candle timeframe (default: the data's)."
+        ),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First bar (UTC date or time).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="End, exclusive (UTC date or time).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", "-p", help="Override a strategy parameter: KEY=VALUE or STRATEGY.KEY=VALUE."
+        ),
+    ] = None,
+    fee_pct: Annotated[
+        float | None,
+        typer.Option("--fee-pct", help="Maker and taker fee in percent (default: the exchange's)."),
+    ] = None,
+    slippage_pct: Annotated[
+        float | None, typer.Option("--slippage-pct", help="Slippage of taker fills in percent.")
+    ] = None,
+    capital: Annotated[
+        float | None, typer.Option("--capital", help="Initial capital in quote currency.")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=1, max=3650, help="Days of synthetic market.")
+    ] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic market.")] = 7,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Directory of the report and files [default: data/backtests/<run>].",
+        ),
+    ] = None,
+    bar_by_bar: Annotated[
+        bool,
+        typer.Option(
+            "--bar-by-bar",
+            help="Visit every bar instead of jumping between events (slower, same fills).",
+        ),
+    ] = False,
+    config_dir: ConfigDirOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Backtest strategies and write an HTML report, trades.csv, fills.csv, equity.csv and summary.json.
+
+    Without --data the run uses the seeded synthetic market (no files, no network).
+    Fees come from the exchange's settings, slippage, volume cap and latency from the
+    backtest section of settings.yaml; the fill model is described in
+    docs/backtesting.md. The run and its configuration are stored in the database.
+
+    Examples:
+      quantbot backtest --strategy ema_cross
+      quantbot backtest -s ema_cross --data ../shared/data/binance_BTC-USDT_1m.csv.gz -p order_size=0.01
+      quantbot backtest -s ema_cross --data BTC/USDT --from 2025-01-01 --to 2025-04-01 --fee-pct 0.1
+    """
+    config = load_or_exit(config_dir)
+    start_logging(config)
+    try:
+        request = BacktestRequest(
+            strategies=tuple(strategy),
+            params=parse_params(param or []),
+            data=tuple(data or ()),
+            symbols=tuple(s.strip() for s in symbols.split(",") if s.strip()),
+            exchange=exchange,
+            timeframe=timeframe,
+            start_ms=parse_utc(start) if start else None,
+            end_ms=parse_utc(end) if end else None,
+            days=days,
+            seed=seed,
+            capital=capital,
+            fee_pct=fee_pct,
+            slippage_pct=slippage_pct,
+            skip_idle_bars=not bar_by_bar,
+        )
+        prepared = prepare_backtest(config, request)
+    except (BacktestRequestError, DataError) as exc:
+        error_line(f"backtest: {exc}")
+        raise typer.Exit(1) from None
+    report = execute(config, prepared, database=database, out_dir=out_dir)
+    say(f"report: {report}")
+
+
+def execute(
+    config: QuantbotConfig,
+    prepared_run: PreparedBacktest,
+    *,
+    database: str | None,
+    out_dir: Path | None,
+) -> Path:
+    """Run a prepared backtest with a progress bar, write its outputs, store it, show the summary.
+
+    Returns the path of the HTML report.
+    """
+    clock = WallClock()
+    run_id = f"bt-{clock.now_ms()}"
+    url = config.database_url(database)
+    record_run_started(url, run_id, prepared_run, clock=clock, database_option=database is not None)
+    with progress_bar() as bar:
+        task = bar.add_task("backtest", total=len(prepared_run.market.data.ts_ms))
+        result = run_backtest(
+            prepared_run.market.data,
+            prepared_run.strategies,
+            prepared_run.config,
+            run_id=run_id,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    title = f"{' + '.join(s.name for s in prepared_run.strategies)} on {prepared_run.market.source}"
+    outputs = write_outputs(result, out_dir or config.data_dir / "backtests" / run_id, title=title)
+    render_summary(summary_table(outputs.analysis, title=title), result)
+    record_run_finished(
+        url, run_id, summary=outputs.summary, report=outputs.paths.report, clock=clock
+    )
+    return outputs.paths.report
+
+
+def render_summary(table: SummaryTable, result: BacktestResult) -> None:
+    """Print a run's summary table (rich) and its notes."""
+    rich_table = Table(title=table.title)
+    for index, column in enumerate(table.columns):
+        rich_table.add_column(column, justify="left" if index == 0 else "right")
+    for row in table.rows:
+        rich_table.add_row(*row)
+    out.print(rich_table)
+    for note in table.notes:
+        say(note)
+    if len(result.rejections):
+        say(f"{len(result.rejections)} order(s) refused by the pre-trade checks (see the report)")

@@ -1,0 +1,227 @@
+"""Assembling a backtest from user choices: data source, strategies, parameters, fill model.
+
+``quantbot backtest`` and ``quantbot demo`` describe a run with a :class:`BacktestRequest`;
+:func:`prepare_backtest` turns it into data, strategy objects and an engine
+configuration, with defaults from ``settings.yaml`` (``backtest`` and the exchange's
+fees) and every problem reported as a :class:`BacktestRequestError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from quantbot.config import QuantbotConfig
+from quantbot.config.settings import ExchangeSettings
+from quantbot.core.errors import QuantbotError
+from quantbot.data.errors import DataError
+from quantbot.data.store import CandleStore
+from quantbot.engine.backtest import BacktestConfig
+from quantbot.engine.loading import LoadedMarket, from_files, from_store, from_synthetic
+from quantbot.strategies import STRATEGIES, Strategy, UnknownStrategy, create_strategy
+from quantbot.venues.simulated import FillModel
+
+__all__ = [
+    "DEFAULT_SYNTHETIC_START_MS",
+    "BacktestRequest",
+    "BacktestRequestError",
+    "PreparedBacktest",
+    "parse_params",
+    "prepare_backtest",
+]
+
+DEFAULT_SYNTHETIC_START_MS = 1_735_689_600_000
+"""2025-01-01T00:00:00Z: the synthetic market's fixed start, so runs repeat exactly."""
+
+
+class BacktestRequestError(QuantbotError):
+    """The backtest cannot be set up as asked (unknown strategy, bad parameter, no data)."""
+
+
+@dataclass(frozen=True)
+class BacktestRequest:
+    """What the user asked for; None means "the configured default".
+
+    Attributes:
+        strategies: registered strategy names, one instance each.
+        params: per strategy name, raw parameter values (``"*"`` applies to every
+            strategy that has the parameter).
+        data: CSV files in the interchange format, or symbols to read from the candle
+            store; empty for the synthetic market.
+        symbols: markets of the synthetic market (when ``data`` is empty).
+        exchange: exchange of the store's series and of the fees.
+        timeframe: the strategies' decision timeframe (default: the data's).
+        start_ms, end_ms: the period, end exclusive.
+        days, seed: length and seed of the synthetic market.
+        capital, fee_pct, slippage_pct: overrides of the settings.
+        skip_idle_bars: the event-skipping fast path.
+    """
+
+    strategies: tuple[str, ...]
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    data: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ("BTC/USDT",)
+    exchange: str | None = None
+    timeframe: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+    days: int = 30
+    seed: int = 7
+    capital: float | None = None
+    fee_pct: float | None = None
+    slippage_pct: float | None = None
+    skip_idle_bars: bool = True
+
+
+@dataclass(frozen=True)
+class PreparedBacktest:
+    """Everything :func:`~quantbot.engine.backtest.run_backtest` needs, plus provenance."""
+
+    market: LoadedMarket
+    strategies: list[Strategy]
+    config: BacktestConfig
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``["fast=12", "ema_cross.slow=30"]`` → ``{"*": {"fast": 12}, "ema_cross": {"slow": 30}}``.
+
+    Values are read as JSON when they parse (``12``, ``0.5``, ``null``, ``true``), else
+    kept as text.
+
+    Raises:
+        BacktestRequestError: for a pair without ``=``.
+    """
+    params: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise BacktestRequestError(f"--param {pair!r}: write KEY=VALUE or STRATEGY.KEY=VALUE")
+        owner, _, name = key.rpartition(".")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        params.setdefault(owner or "*", {})[name] = value
+    return params
+
+
+def prepare_backtest(config: QuantbotConfig, request: BacktestRequest) -> PreparedBacktest:
+    """Load the data and build the strategies and the engine configuration.
+
+    Raises:
+        BacktestRequestError: for an unknown strategy, a parameter no strategy has or a
+            value its model refuses, or an exchange without known fees.
+        DataError: when the data cannot be loaded or fails the quality policy.
+    """
+    settings = config.settings
+    defaults = settings.backtest
+    exchange = request.exchange or defaults.exchange
+    market = _load(config, request, exchange)
+    symbols = list(market.data.arrays)
+    timeframe = request.timeframe or market.data.timeframe
+    strategies = [
+        _strategy(name, request.params, symbols, timeframe) for name in request.strategies
+    ]
+    _check_unused_params(request.params, strategies)
+    fees = _fees(settings.exchanges.get(exchange), exchange)
+    maker, taker = (request.fee_pct, request.fee_pct) if request.fee_pct is not None else fees
+    model = FillModel(
+        maker_fee_pct=maker,
+        taker_fee_pct=taker,
+        slippage_pct=defaults.slippage_pct
+        if request.slippage_pct is None
+        else request.slippage_pct,
+        impact_pct=defaults.impact_pct,
+        max_volume_share=defaults.max_volume_share,
+        latency_bars=defaults.latency_bars,
+        fill_limits_on_touch=defaults.fill_limits_on_touch,
+    )
+    engine_config = BacktestConfig(
+        initial_capital=defaults.initial_capital if request.capital is None else request.capital,
+        quote_currency=defaults.quote_currency,
+        fill_model=model,
+        skip_idle_bars=request.skip_idle_bars,
+    )
+    return PreparedBacktest(market, strategies, engine_config)
+
+
+def _load(config: QuantbotConfig, request: BacktestRequest, exchange: str) -> LoadedMarket:
+    quality = config.settings.data_quality
+    if not request.data:
+        start = request.start_ms if request.start_ms is not None else DEFAULT_SYNTHETIC_START_MS
+        return from_synthetic(
+            request.symbols, start_ms=start, days=request.days, seed=request.seed, quality=quality
+        )
+    paths = [Path(item) for item in request.data if Path(item).exists()]
+    symbols = [item for item in request.data if not Path(item).exists()]
+    if paths and symbols:
+        raise BacktestRequestError("--data takes files or store symbols, not both in one run")
+    if paths:
+        return from_files(paths, quality=quality, start_ms=request.start_ms, end_ms=request.end_ms)
+    if any("/" not in symbol for symbol in symbols):
+        raise DataError(f"--data {symbols}: neither an existing file nor a symbol like BTC/USDT")
+    store = CandleStore(config.data_dir / "market")
+    return from_store(
+        store,
+        exchange,
+        symbols,
+        request.timeframe or "1m",
+        quality=quality,
+        start_ms=request.start_ms,
+        end_ms=request.end_ms,
+    )
+
+
+def _strategy(
+    name: str, params: Mapping[str, Mapping[str, Any]], symbols: list[str], timeframe: str
+) -> Strategy:
+    cls = STRATEGIES.get(name)
+    if cls is None:
+        raise BacktestRequestError(
+            str(
+                UnknownStrategy(
+                    f"no strategy named {name!r}; known: {', '.join(sorted(STRATEGIES))}"
+                )
+            )
+        )
+    fields = cls.Params.model_fields
+    values = {k: v for k, v in params.get("*", {}).items() if k in fields} | dict(
+        params.get(name, {})
+    )
+    try:
+        return create_strategy(name, values, symbols=symbols, timeframe=timeframe)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}" for e in exc.errors()
+        )
+        raise BacktestRequestError(f"strategy {name}: {problems}") from None
+
+
+def _check_unused_params(
+    params: Mapping[str, Mapping[str, Any]], strategies: list[Strategy]
+) -> None:
+    """A parameter no strategy of the run has is a typo: say so instead of ignoring it."""
+    known = {s.name: set(type(s).Params.model_fields) for s in strategies}
+    for owner, values in params.items():
+        if owner != "*" and owner not in known:
+            raise BacktestRequestError(f"--param {owner}.…: {owner} is not a strategy of this run")
+        for key in values:
+            holders = known.values() if owner == "*" else [known[owner]]
+            if not any(key in fields for fields in holders):
+                raise BacktestRequestError(
+                    f"--param {key}: no strategy of this run has that parameter"
+                )
+
+
+def _fees(settings: ExchangeSettings | None, exchange: str) -> tuple[float, float]:
+    resolved = (settings or ExchangeSettings()).with_defaults(exchange)
+    if resolved.maker_fee_pct is None or resolved.taker_fee_pct is None:
+        raise BacktestRequestError(
+            f"no fees known for exchange {exchange!r}: configure exchanges.{exchange} or pass --fee-pct"
+        )
+    return resolved.maker_fee_pct, resolved.taker_fee_pct

@@ -1,0 +1,109 @@
+"""What a backtest produces: the timeline, equity curves, fills and trades of a run.
+
+The engine builds a :class:`BacktestResult`; analytics turn it into metrics, reports
+and files. Times are bar open times in epoch ms (UTC) on the run's base timeframe; the
+equity at index ``i`` is the value at the CLOSE of bar ``i``. Money is in the run's
+quote currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FILL_COLUMNS", "TRADE_COLUMNS", "BacktestResult"]
+
+FILL_COLUMNS = (
+    "ts_ms",
+    "strategy",
+    "symbol",
+    "side",
+    "price",
+    "qty",
+    "fee",
+    "fee_currency",
+    "liquidity",
+    "slippage",
+    "client_order_id",
+    "trade_id",
+)
+"""Columns of :attr:`BacktestResult.fills`, one row per execution, in time order.
+
+``side`` is ``buy``/``sell``; ``liquidity`` ``maker``/``taker``; ``fee`` is in
+``fee_currency``; ``slippage`` is the cost of slippage in quote currency (always >= 0:
+what the fill paid beyond the undisturbed price)."""
+
+TRADE_COLUMNS = (
+    "strategy",
+    "symbol",
+    "side",
+    "size",
+    "entry_ts_ms",
+    "entry_price",
+    "exit_ts_ms",
+    "exit_price",
+    "fees",
+    "pnl",
+    "is_open",
+)
+"""Columns of :attr:`BacktestResult.trades`, one row per position from flat to flat.
+
+``side`` is ``long``/``short``; ``size`` the largest absolute position held;
+``entry_price``/``exit_price`` quantity-weighted averages of the fills that opened
+and closed it; ``fees`` all fees of its fills in quote currency; ``pnl`` the realised
+P&L net of fees (and funding for perpetuals). A trade still open at the end has
+``is_open`` true, its exit at the last close and its P&L marked to that close."""
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """One backtest run.
+
+    Attributes:
+        run_id: identifier of the run (also the database key of its configuration).
+        timeframe: the base timeframe of :attr:`ts_ms`.
+        ts_ms: open time of every bar of the run, int64, strictly increasing.
+        equity: account equity at each bar's close, float64, same length.
+        strategy_equity: per strategy id, its capital plus its P&L at each bar's close.
+        exposure: gross value of open positions / equity at each bar's close (0..n).
+        closes: per symbol, the close of each bar (for benchmarks), same length.
+        fills: :data:`FILL_COLUMNS`.
+        trades: :data:`TRADE_COLUMNS`.
+        initial_capital: equity before the first bar.
+        quote_currency: currency of every amount.
+        rejections: orders the pre-trade chain or the venue refused, with reasons.
+        bars_processed: bars the event loop covered (the whole timeline).
+        events_processed: bars on which anything happened (the loop skips the rest).
+        elapsed_s: wall time of the simulation proper (no data loading, no reports).
+        config: the run's settings as JSON-ready data (stored with the run).
+    """
+
+    run_id: str
+    timeframe: str
+    ts_ms: np.ndarray
+    equity: np.ndarray
+    strategy_equity: dict[str, np.ndarray]
+    exposure: np.ndarray
+    closes: dict[str, np.ndarray]
+    fills: pd.DataFrame
+    trades: pd.DataFrame
+    initial_capital: float
+    quote_currency: str
+    rejections: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bars_processed: int = 0
+    events_processed: int = 0
+    elapsed_s: float = 0.0
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final_equity(self) -> float:
+        """Equity at the close of the last bar."""
+        return float(self.equity[-1]) if len(self.equity) else self.initial_capital
+
+    @property
+    def bars_per_second(self) -> float:
+        """Simulation speed over the whole timeline (skipped bars count: they were covered)."""
+        return self.bars_processed / self.elapsed_s if self.elapsed_s > 0 else float("inf")

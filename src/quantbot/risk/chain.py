@@ -1,0 +1,151 @@
+"""The pre-trade check chain: every order passes it before it reaches a venue, in every mode.
+
+An order starts as an :class:`OrderIntent` (what a strategy asked for). The chain runs
+its checks in order; each one approves it, amends it (a smaller quantity, a price on
+the tick grid) or rejects it with a reason naming the rule and the values. The first
+rejection stops the chain. Venue rules (tick and lot size, minimum notional, balance)
+come first; the portfolio rules of the risk manager are appended to the same chain.
+
+Denials are values (:class:`CheckDecision`), never exceptions: a refused order is a
+normal outcome that the engine records and the strategy sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Protocol
+
+from quantbot.core import Instrument, OrderType, Side, StrategyId, TimeInForce
+
+__all__ = [
+    "ChainOutcome",
+    "CheckAction",
+    "CheckChain",
+    "CheckDecision",
+    "OrderIntent",
+    "PreTradeCheck",
+    "PreTradeState",
+    "amended",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    """An order a strategy asked for, before any check has passed it."""
+
+    strategy_id: StrategyId
+    symbol: str
+    side: Side
+    qty: float
+    order_type: OrderType = OrderType.MARKET
+    price: float | None = None
+    stop_price: float | None = None
+    time_in_force: TimeInForce = TimeInForce.GTC
+    reduce_only: bool = False
+    tag: str = ""
+
+    def reference_price(self, last_price: float) -> float:
+        """The price the order would trade at: its limit, else its stop, else the last price."""
+        return self.price if self.price is not None else self.stop_price or last_price
+
+
+class CheckAction(StrEnum):
+    """What one check decided."""
+
+    APPROVE = "approve"
+    AMEND = "amend"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckDecision:
+    """One check's verdict; ``intent`` is the (possibly amended) order to pass on."""
+
+    check: str
+    action: CheckAction
+    intent: OrderIntent
+    reason: str = ""
+
+
+class PreTradeState(Protocol):
+    """What checks may read: rules, prices, balances, positions, open-order commitments."""
+
+    def instrument(self, symbol: str) -> Instrument:
+        """Trading rules of ``symbol``."""
+        ...
+
+    def last_price(self, symbol: str) -> float:
+        """Latest close of ``symbol``."""
+        ...
+
+    def free_balance(self, asset: str) -> float:
+        """Balance of ``asset`` not committed to open orders."""
+        ...
+
+    def position_qty(self, symbol: str) -> float:
+        """Account position in ``symbol`` (signed), as the venue holds it."""
+        ...
+
+    def taker_fee_rate(self) -> float:
+        """Taker fee as a fraction (0.001 = 0.1 %), to reserve for fees."""
+        ...
+
+
+class PreTradeCheck(Protocol):
+    """One rule of the chain."""
+
+    name: str
+
+    def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
+        """Approve, amend or reject ``intent``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChainOutcome:
+    """The chain's result: the order to send (None if rejected) and every check's verdict."""
+
+    intent: OrderIntent | None
+    decisions: tuple[CheckDecision, ...]
+
+    @property
+    def rejection(self) -> CheckDecision | None:
+        """The decision that rejected the order, if one did."""
+        last = self.decisions[-1] if self.decisions else None
+        return last if last is not None and last.action is CheckAction.REJECT else None
+
+
+class CheckChain:
+    """An ordered list of checks run on every order."""
+
+    def __init__(self, checks: Sequence[PreTradeCheck]) -> None:
+        self._checks = tuple(checks)
+
+    @property
+    def checks(self) -> tuple[PreTradeCheck, ...]:
+        """The checks, in the order they run."""
+        return self._checks
+
+    def then(self, *checks: PreTradeCheck) -> CheckChain:
+        """A chain running these checks after the current ones."""
+        return CheckChain((*self._checks, *checks))
+
+    def run(self, intent: OrderIntent, state: PreTradeState) -> ChainOutcome:
+        """Pass ``intent`` through every check; stop at the first rejection."""
+        decisions = []
+        for rule in self._checks:
+            decision = rule.check(intent, state)
+            decisions.append(decision)
+            if decision.action is CheckAction.REJECT:
+                return ChainOutcome(None, tuple(decisions))
+            intent = decision.intent
+        return ChainOutcome(intent, tuple(decisions))
+
+
+def amended(check: str, intent: OrderIntent, reason: str, **changes: object) -> CheckDecision:
+    """An AMEND decision with ``changes`` applied, or APPROVE when nothing changes."""
+    if all(getattr(intent, name) == value for name, value in changes.items()):
+        return CheckDecision(check, CheckAction.APPROVE, intent)
+    return CheckDecision(check, CheckAction.AMEND, replace(intent, **changes), reason)  # type: ignore[arg-type]

@@ -1,0 +1,258 @@
+"""The strategy interface: pure decision code that runs unchanged in backtest, paper and live.
+
+A strategy sees market data, its own positions and orders, and a context through which
+it places and cancels orders. It never imports ccxt, the database or the web layer
+(an import-linter contract enforces it), never reads the wall clock, and never knows
+which mode it runs in.
+
+How the engine calls a strategy (the order of hooks, every mode):
+
+1. ``precompute(history)`` once before the first bar in a backtest (over the whole
+   history) and before every decision live (over a rolling window): compute
+   indicators vectorised and, optionally, return a wake mask per symbol — the candles
+   at whose close ``on_candle`` must run. Without a mask ``on_candle`` runs on every
+   candle of the strategy's timeframe (correct, and slower). Every value at candle
+   ``k`` must depend on candles ``<= k`` only: the engine's no-lookahead test corrupts
+   all data after a time T and checks that no decision up to T changes.
+2. ``on_start(ctx)`` before the first bar.
+3. Per bar, in this order: the venue's events of that bar, in the order the venue
+   produced them — executions (``on_fill``) and orders it ended (``on_order_update``:
+   canceled, expired) — all booked before the first callback; then ``on_candle`` for
+   every symbol whose candle of the strategy's timeframe closed with a wake; then due
+   timers (``on_timer``). Orders refused by the pre-trade checks come back REJECTED
+   from ``ctx.submit`` itself, without an ``on_order_update``.
+4. ``on_stop(ctx)`` after the last bar.
+
+An exception in any hook stops that strategy alone (``StrategyError``); the others
+keep running.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from quantbot.core import (
+    ClientOrderId,
+    Fill,
+    Instrument,
+    Order,
+    OrderType,
+    Position,
+    Side,
+    StrategyId,
+    TimeInForce,
+)
+from quantbot.data.ohlcv import OhlcvArrays
+
+__all__ = [
+    "Bar",
+    "MarketHistory",
+    "Strategy",
+    "StrategyContext",
+    "StrategyParams",
+    "WakeMasks",
+]
+
+WakeMasks = Mapping[str, np.ndarray]
+"""Per symbol, a boolean array over the strategy's candles: True = call ``on_candle``."""
+
+
+class StrategyParams(BaseModel):
+    """Base of every strategy's parameters: frozen, unknown keys rejected.
+
+    Not strict, so that ``--param fast=12`` from the command line (a string) becomes an
+    integer; each strategy's model states types, bounds and defaults.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """A closed candle of a strategy's timeframe, as ``on_candle`` receives it.
+
+    Attributes:
+        symbol: ccxt symbol.
+        timeframe: the candle's timeframe.
+        index: position of the candle in the arrays ``precompute`` saw for this symbol
+            and timeframe (the key to read precomputed indicators at this candle).
+        ts_ms: open time of the candle; it closed at ``ts_ms`` + one period.
+        open, high, low, close, volume: the candle.
+    """
+
+    symbol: str
+    timeframe: str
+    index: int
+    ts_ms: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+class MarketHistory(Protocol):
+    """The candles a strategy computes its indicators from (whole history or a window)."""
+
+    def candles(self, symbol: str, timeframe: str) -> OhlcvArrays:
+        """Closed candles of ``symbol`` at ``timeframe`` (one the strategy declared)."""
+        ...
+
+    def align(self, symbol: str, timeframe: str, to_timeframe: str) -> np.ndarray:
+        """Index of the last ``timeframe`` candle closed by each ``to_timeframe`` candle's close.
+
+        -1 where none has closed yet: the causal way to read, e.g., the 4h trend at each
+        1h decision.
+        """
+        ...
+
+
+class StrategyContext(Protocol):
+    """What a strategy may do and read while the engine runs it."""
+
+    @property
+    def now_ms(self) -> int:
+        """The engine clock: the close time of the bar being processed."""
+        ...
+
+    def submit(
+        self,
+        symbol: str,
+        side: Side,
+        qty: float,
+        *,
+        order_type: OrderType = OrderType.MARKET,
+        price: float | None = None,
+        stop_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        reduce_only: bool = False,
+        tag: str = "",
+    ) -> Order | None:
+        """Send an order through the pre-trade checks to the venue.
+
+        Returns the order; if a check refused it, it is already REJECTED and the reason
+        is the last entry of its history. A quantity that is not a positive number is
+        no order at all: it is refused and None returned. ``tag`` is a free label kept
+        with the order (e.g. the grid level).
+        """
+        ...
+
+    def cancel(self, client_order_id: ClientOrderId) -> None:
+        """Ask the venue to cancel one of this strategy's open orders."""
+        ...
+
+    def position(self, symbol: str) -> Position:
+        """This strategy's position in ``symbol`` (flat if it never traded it)."""
+        ...
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """This strategy's orders that may still fill, oldest first."""
+        ...
+
+    def instrument(self, symbol: str) -> Instrument:
+        """Trading rules of ``symbol``: tick size, lot size, minimum notional."""
+        ...
+
+    def last_price(self, symbol: str) -> float:
+        """Close of the latest closed base bar of ``symbol``."""
+        ...
+
+    def equity(self) -> float:
+        """This strategy's capital plus its P&L marked at the latest closes."""
+        ...
+
+    def set_timer(self, at_ms: int, name: str = "") -> None:
+        """Call ``on_timer`` at the first bar close at or after ``at_ms``.
+
+        A time at or before now fires at the next bar's close, never the current one,
+        so a timer set from ``on_timer`` cannot loop on one bar.
+        """
+        ...
+
+
+class Strategy(ABC):
+    """Base of every strategy.
+
+    Subclasses set :attr:`name` (the registry key), :attr:`Params` (their parameter
+    model) and implement :meth:`on_candle`; the other hooks are optional.
+
+    Args:
+        params: the strategy's parameters.
+        strategy_id: unique id of this instance in a run (default: ``name``).
+        symbols: markets it trades.
+        timeframe: the timeframe of its ``on_candle`` decisions.
+    """
+
+    name: ClassVar[str]
+    Params: ClassVar[type[StrategyParams]]
+
+    def __init__(
+        self,
+        params: StrategyParams,
+        *,
+        symbols: Sequence[str],
+        timeframe: str = "1m",
+        strategy_id: str | None = None,
+    ) -> None:
+        if not isinstance(params, self.Params):
+            raise TypeError(
+                f"{type(self).__name__} takes {self.Params.__name__}, got {type(params).__name__}"
+            )
+        self.params = params
+        self.symbols = tuple(symbols)
+        self.timeframe = timeframe
+        self.strategy_id = StrategyId(strategy_id or self.name)
+
+    @property
+    def extra_timeframes(self) -> tuple[str, ...]:
+        """Higher timeframes the strategy reads besides its own (e.g. ``("4h",)``)."""
+        return ()
+
+    @property
+    def warmup_bars(self) -> int:
+        """Candles of its timeframe the strategy needs before its first decision."""
+        return 0
+
+    def precompute(self, history: MarketHistory) -> WakeMasks | None:
+        """Compute indicators vectorised; return the wake masks, or None for every candle."""
+        return None
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        """Called once before the first bar."""
+        return
+
+    @abstractmethod
+    def on_candle(self, bar: Bar, ctx: StrategyContext) -> None:
+        """Decide at the close of a candle of the strategy's timeframe."""
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> None:
+        """Called for every execution of one of the strategy's orders."""
+        return
+
+    def on_order_update(self, order: Order, ctx: StrategyContext) -> None:
+        """Called when one of its orders is canceled, rejected or expires."""
+        return
+
+    def on_timer(self, name: str, ctx: StrategyContext) -> None:
+        """Called for a timer set with ``ctx.set_timer``."""
+        return
+
+    def on_stop(self, ctx: StrategyContext) -> None:
+        """Called once after the last bar."""
+        return
+
+    def describe(self) -> dict[str, Any]:
+        """The strategy's identity and parameters, JSON-ready (logged and stored with runs)."""
+        return {
+            "name": self.name,
+            "strategy_id": self.strategy_id,
+            "symbols": list(self.symbols),
+            "timeframe": self.timeframe,
+            "params": self.params.model_dump(mode="json"),
+        }

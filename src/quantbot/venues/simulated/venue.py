@@ -1,0 +1,384 @@
+"""The simulated venue: a matching model that fills orders against candles.
+
+It holds the working orders, decides on which bar and at which price each fills, and
+reports executions and cancellations; it never changes an :class:`~quantbot.core.Order`
+itself (the engine applies the events, so orders follow the same state machine as on a
+real exchange). It knows markets and its own net positions, never strategies.
+
+The fill model, bar by bar (documented in docs/backtesting.md):
+
+- **Latency**: an order submitted at the close of bar t reaches the book at the open
+  of bar ``t + 1 + latency_bars`` (its arrival bar).
+- **At the open** of a bar: arriving market orders fill at the open (taker, with
+  slippage); an arriving limit that the open already crosses is marketable: it fills
+  at the open as taker, or is refused if post-only; a resting limit the open gaps
+  through fills at the open as maker (price improvement); a stop whose price the open
+  has passed fills at the open (taker, slippage). IOC and FOK orders live only at the
+  open of their arrival bar: what does not fill there is canceled (FOK: all or
+  nothing).
+- **Within the bar**, the path between open and close is unknown, so the venue is
+  conservative: every stop touched by the bar's range fills before any limit does.
+  When a position's stop and its target are both inside one bar's range, the stop
+  wins, unless the open had already passed the target (then the target filled at the
+  open). Stops fill at their stop price with slippage, limits at their limit price as
+  makers (touching the limit is enough unless ``fill_limits_on_touch`` is off).
+  A stop-limit whose limit is at or beyond its stop fills at the stop when triggered;
+  one whose limit is inside the stop rests from the next bar on.
+- **Volume**: all fills on one bar together take at most ``max_volume_share`` of the
+  bar's volume; the rest of an order stays working (market remainders fill at later
+  opens), and a bar without volume fills nothing. Without a cap
+  (``max_volume_share=None``) volume plays no part, as in backtesting.py.
+- **Reduce-only** orders fill at most the open position and are canceled when it is
+  flat.
+- **Balance**: a fill the account cannot pay for at its execution price (a spot buy
+  after a gap up) is cut to what it can, and the order canceled when that is nothing.
+- Partial fills (volume cap, balance) are rounded down to the market's lot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from quantbot.core import QTY_REL_TOL, Instrument, Order, OrderType, Side, TimeInForce, quantize_qty
+from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.venues.simulated.fill_model import FillModel
+from quantbot.venues.simulated.scan import first_crossing
+
+__all__ = ["SimulatedVenue", "VenueCancel", "VenueFill"]
+
+_DUST = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class VenueFill:
+    """One execution the venue reports."""
+
+    order: Order
+    bar: int
+    qty: float
+    price: float
+    fee: float
+    maker: bool
+    slippage: float
+    """Cost of slippage in quote: (execution price - undisturbed price) x qty, >= 0."""
+
+
+@dataclass(frozen=True, slots=True)
+class VenueCancel:
+    """The venue ended an order without (fully) filling it."""
+
+    order: Order
+    bar: int
+    reason: str
+    expired: bool = False
+    """True for time-in-force endings (IOC/FOK remainders), False for refusals."""
+
+
+@dataclass(slots=True)
+class _Working:
+    order: Order
+    arrival: int
+    remaining: float
+    seq: int
+    triggered_at: int = -1
+    """Bar on which a stop-limit's stop triggered (-1: not yet)."""
+    rests_from: int = -1
+    """First bar a limit may fill as a resting order (a stop-limit triggered inside a bar
+    whose limit is not yet reachable rests from the next bar)."""
+
+    @property
+    def triggered(self) -> bool:
+        return self.triggered_at >= 0
+
+    @property
+    def limit_price(self) -> float | None:
+        o = self.order
+        if o.order_type is OrderType.LIMIT or (
+            o.order_type is OrderType.STOP_LIMIT and self.triggered
+        ):
+            return o.price
+        return None
+
+
+@dataclass(slots=True)
+class _Book:
+    arrays: OhlcvArrays
+    instrument: Instrument
+    working: list[_Working] = field(default_factory=list)
+    position: float = 0.0
+
+
+VenueEvent = VenueFill | VenueCancel
+
+Budget = Callable[[Order, float], float]
+"""(order, cost of one unit with fees) → the most of the order the account can pay for
+now. A real exchange refuses what the balance does not cover at execution; this is how
+the simulated venue learns the balance without keeping the account itself."""
+
+
+class SimulatedVenue:
+    """Fills working orders against candle arrays aligned to one timeline.
+
+    Args:
+        arrays: per symbol, candles on the run's base timeline (same length).
+        instruments: per symbol, its trading rules.
+        fill_model: fees, slippage, volume cap, latency.
+    """
+
+    def __init__(
+        self,
+        arrays: Mapping[str, OhlcvArrays],
+        instruments: Mapping[str, Instrument],
+        fill_model: FillModel,
+        *,
+        budget: Budget | None = None,
+    ) -> None:
+        self._books = {symbol: _Book(arrays[symbol], instruments[symbol]) for symbol in arrays}
+        self._model = fill_model
+        self._budget = budget
+        self._by_id: dict[str, tuple[_Book, _Working]] = {}
+        self._seq = 0
+
+    def budget(self, order: Order, cost_per_unit: float) -> float:
+        """Most of ``order`` the account can pay for at ``cost_per_unit`` (fee included)."""
+        return math.inf if self._budget is None else self._budget(order, cost_per_unit)
+
+    @property
+    def fill_model(self) -> FillModel:
+        """The model this venue fills with."""
+        return self._model
+
+    def position(self, symbol: str) -> float:
+        """The venue's net position in ``symbol`` (base units or contracts, signed)."""
+        return self._books[symbol].position
+
+    def working_orders(self, symbol: str) -> list[Order]:
+        """Orders that may still fill on ``symbol``, oldest first."""
+        return [w.order for w in self._books[symbol].working]
+
+    def submit(self, order: Order, *, decided_at: int) -> int:
+        """Accept ``order`` decided at the close of bar ``decided_at``; return its arrival bar."""
+        book = self._books[order.symbol]
+        arrival = decided_at + 1 + self._model.latency_bars
+        self._seq += 1
+        working = _Working(order, arrival, order.qty, self._seq)
+        book.working.append(working)
+        self._by_id[order.client_order_id] = (book, working)
+        return arrival
+
+    def cancel(self, client_order_id: str) -> bool:
+        """Remove a working order; False when it is not working (already filled or ended)."""
+        found = self._by_id.get(client_order_id)
+        if found is None:
+            return False
+        self._remove(*found)
+        return True
+
+    def next_event_bar(self, start: int) -> int:
+        """The first bar ``>= start`` on which any working order may arrive or fill.
+
+        Returns a bar past the end of the data when none can.
+        """
+        best = math.inf
+        for book in self._books.values():
+            if not book.working:
+                continue
+            low_at, high_at, arriving = -math.inf, math.inf, math.inf
+            for w in book.working:
+                if w.arrival >= start:
+                    arriving = min(arriving, w.arrival)
+                    continue
+                o = w.order
+                if o.order_type is OrderType.MARKET:
+                    return start  # a market remainder fills at the next open
+                limit = w.limit_price
+                trigger = limit if limit is not None else o.stop_price
+                assert trigger is not None
+                is_stop = limit is None
+                buy = o.side is Side.BUY
+                if buy != is_stop:  # buy limit or sell stop: the low must reach it
+                    low_at = max(low_at, trigger)
+                else:  # sell limit or buy stop: the high must reach it
+                    high_at = min(high_at, trigger)
+            best = min(best, arriving)
+            if low_at > -math.inf or high_at < math.inf:
+                best = min(
+                    best, first_crossing(book.arrays.low, book.arrays.high, start, low_at, high_at)
+                )
+        return int(best) if best != math.inf else 2**62
+
+    def process_bar(self, bar: int) -> list[VenueEvent]:
+        """Fill what bar ``bar`` fills, in the order the model prescribes."""
+        events: list[VenueEvent] = []
+        for book in self._books.values():
+            if book.working and any(w.arrival <= bar for w in book.working):
+                _BarMatcher(self, book, bar, events).run()
+        return events
+
+    def _remove(self, book: _Book, working: _Working) -> None:
+        self._by_id.pop(working.order.client_order_id, None)
+        book.working.remove(working)
+
+
+class _BarMatcher:
+    """Matching of one symbol's working orders against one bar."""
+
+    def __init__(
+        self, venue: SimulatedVenue, book: _Book, bar: int, events: list[VenueEvent]
+    ) -> None:
+        a = book.arrays
+        self.venue, self.book, self.bar, self.events = venue, book, bar, events
+        self.model = venue.fill_model
+        self.open = float(a.open[bar])
+        self.high = float(a.high[bar])
+        self.low = float(a.low[bar])
+        self.volume = float(a.volume[bar])
+        self.capacity = self.model.capacity(self.volume)
+
+    def run(self) -> None:
+        active = sorted(
+            (w for w in self.book.working if w.arrival <= self.bar), key=lambda w: w.seq
+        )
+        if math.isnan(self.open):
+            # No prices, no trading: only orders that live at their arrival end here.
+            for w in active:
+                self._end_unfilled_arrival(w)
+            return
+        for w in active:
+            self._at_open(w)
+        # Within the range, every stop before any limit: the conservative path.
+        for w in active:
+            if self._working(w) and w.limit_price is None:
+                self._stop_in_range(w)
+        for w in active:
+            limit = w.limit_price
+            if (
+                self._working(w)
+                and limit is not None
+                and w.rests_from <= self.bar
+                and self._limit_touched(w.order.side, limit)
+            ):
+                self._fill(w, limit, maker=True)
+        for w in active:
+            o = w.order
+            if self._working(w) and w.arrival == self.bar and o.time_in_force in _AT_ARRIVAL_ONLY:
+                self._end(w, f"{o.time_in_force} remainder not filled at arrival", expired=True)
+
+    def _working(self, w: _Working) -> bool:
+        return w.remaining > _DUST and w.order.client_order_id in self.venue._by_id
+
+    def _at_open(self, w: _Working) -> None:
+        o = w.order
+        if o.order_type is OrderType.MARKET:
+            self._fill(w, self.open, maker=False)
+            return
+        if o.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and not w.triggered:
+            assert o.stop_price is not None
+            if not _stop_reached(o.side, o.stop_price, self.open, self.open):
+                self._end_unfilled_arrival(w)
+                return
+            if o.order_type is OrderType.STOP:
+                self._fill(w, self.open, maker=False)
+                return
+            w.triggered_at = self.bar
+        limit = w.limit_price
+        if limit is None:
+            return
+        marketable = self.open <= limit if o.side is Side.BUY else self.open >= limit
+        if not marketable:
+            self._end_unfilled_arrival(w)
+            return
+        taker = self.bar in (w.arrival, w.triggered_at)
+        if taker and o.time_in_force is TimeInForce.POST_ONLY:
+            self._end(w, "post-only order would take liquidity at arrival")
+            return
+        self._fill(w, self.open, maker=not taker, limit=limit)
+
+    def _end_unfilled_arrival(self, w: _Working) -> None:
+        """IOC/FOK orders that cannot execute at their arrival open end there."""
+        if w.arrival == self.bar and w.order.time_in_force in _AT_ARRIVAL_ONLY:
+            self._end(w, f"{w.order.time_in_force} not marketable at arrival", expired=True)
+
+    def _stop_in_range(self, w: _Working) -> None:
+        o = w.order
+        if o.order_type not in (OrderType.STOP, OrderType.STOP_LIMIT):
+            return
+        assert o.stop_price is not None
+        if not _stop_reached(o.side, o.stop_price, self.high, self.low):
+            return
+        if o.order_type is OrderType.STOP:
+            self._fill(w, o.stop_price, maker=False)
+            return
+        w.triggered_at = self.bar
+        assert o.price is not None
+        if o.price >= o.stop_price if o.side is Side.BUY else o.price <= o.stop_price:
+            self._fill(w, o.stop_price, maker=False, limit=o.price)
+        else:
+            w.rests_from = self.bar + 1
+
+    def _limit_touched(self, side: Side, limit: float) -> bool:
+        if self.model.fill_limits_on_touch:
+            return self.low <= limit if side is Side.BUY else self.high >= limit
+        return self.low < limit if side is Side.BUY else self.high > limit
+
+    def _fill(
+        self, w: _Working, reference: float, *, maker: bool, limit: float | None = None
+    ) -> None:
+        """Fill as much of ``w`` as the bar's capacity and reduce-only allow.
+
+        A maker fills at ``reference``; a taker at ``reference`` moved by slippage and
+        impact, never beyond its ``limit``.
+        """
+        o, book = w.order, self.book
+        allowed = self.capacity
+        if o.reduce_only:
+            reducible = max(-book.position, 0.0) if o.side is Side.BUY else max(book.position, 0.0)
+            if reducible <= _DUST:
+                self._end(w, "reduce-only order with no position left to reduce")
+                return
+            allowed = min(allowed, reducible)
+        if o.time_in_force is TimeInForce.FOK and w.remaining > allowed + _DUST:
+            self._end(
+                w, "FOK order larger than the bar's volume or the position allows", expired=True
+            )
+            return
+        if w.remaining <= allowed + QTY_REL_TOL * o.qty:
+            qty = w.remaining  # all of it (what the bar lacks is float dust)
+        else:
+            qty = quantize_qty(allowed, book.instrument.lot_size)
+        if qty <= _DUST:
+            return
+        price = reference if maker else self.model.taker_price(reference, o.side, qty, self.volume)
+        if limit is not None:
+            price = min(price, limit) if o.side is Side.BUY else max(price, limit)
+        budget = self.venue.budget(o, price * (1.0 + self.model.fee(1.0, maker=maker)))
+        if qty > budget:
+            qty = quantize_qty(budget, book.instrument.lot_size)
+            if qty <= _DUST:
+                self._end(w, "insufficient balance at execution")
+                return
+        contract = book.instrument.contract_size
+        fee = self.model.fee(qty * price * contract, maker=maker)
+        slippage = abs(price - reference) * qty * contract
+        self.events.append(VenueFill(o, self.bar, qty, price, fee, maker, slippage))
+        book.position += qty if o.side is Side.BUY else -qty
+        w.remaining -= qty
+        self.capacity -= qty
+        if w.remaining <= QTY_REL_TOL * o.qty:
+            # What is left is float dust: the order counts as filled (as Order does).
+            self.venue._remove(book, w)
+        elif o.reduce_only and abs(book.position) <= _DUST:
+            self._end(w, "reduce-only order: the position it reduced is closed")
+
+    def _end(self, w: _Working, reason: str, *, expired: bool = False) -> None:
+        self.venue._remove(self.book, w)
+        self.events.append(VenueCancel(w.order, self.bar, reason, expired))
+
+
+_AT_ARRIVAL_ONLY = (TimeInForce.IOC, TimeInForce.FOK)
+
+
+def _stop_reached(side: Side, stop: float, high: float, low: float) -> bool:
+    return high >= stop if side is Side.BUY else low <= stop

@@ -1,0 +1,94 @@
+"""Shared pieces of the engine's run-level tests: cached markets, strategy makers, comparisons."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from hypothesis import strategies as st
+
+from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
+from quantbot.engine.results import BacktestResult
+from quantbot.strategies import Strategy, create_strategy
+from quantbot.venues.simulated import FillModel
+from unit.engine.strategies_for_tests import (
+    LimitLadder,
+    LimitLadderParams,
+    MixedOrders,
+    MixedOrdersParams,
+)
+
+from factories import make_backtest_data
+
+BTC, ETH = "BTC/USDT", "ETH/USDT"
+CAPITAL = 100_000.0
+
+StrategyMaker = Callable[[], Strategy]
+"""Builds a fresh strategy: every run needs its own instance."""
+
+
+@functools.cache
+def market(seed: int, minutes: int = 2 * 1440, symbols: tuple[str, ...] = (BTC,)) -> BacktestData:
+    """A synthetic market, built once per seed, length and symbols."""
+    return make_backtest_data(symbols, minutes=minutes, seed=seed)
+
+
+def ema_cross(
+    fast: int = 9, slow: int = 21, *, symbol: str = BTC, timeframe: str = "1m"
+) -> StrategyMaker:
+    return lambda: create_strategy(
+        "ema_cross",
+        {"fast": fast, "slow": slow, "order_size": 0.01 if symbol == BTC else 0.2},
+        symbols=[symbol],
+        timeframe=timeframe,
+        strategy_id=f"ema_{symbol[:3].lower()}_{timeframe}",
+    )
+
+
+def ladder(symbol: str = BTC, **params: float) -> StrategyMaker:
+    return lambda: LimitLadder(
+        LimitLadderParams(**params), symbols=[symbol], strategy_id=f"ladder_{symbol[:3].lower()}"
+    )
+
+
+def mixed(symbols: Sequence[str] = (BTC,), **params: float) -> StrategyMaker:
+    return lambda: MixedOrders(MixedOrdersParams(**params), symbols=symbols, strategy_id="mixed")
+
+
+fill_models = st.builds(
+    FillModel,
+    maker_fee_pct=st.sampled_from([0.0, 0.02, 0.075]),
+    taker_fee_pct=st.sampled_from([0.0, 0.1]),
+    slippage_pct=st.sampled_from([0.0, 0.03]),
+    impact_pct=st.sampled_from([0.0, 0.2]),
+    max_volume_share=st.sampled_from([None, 0.1, 0.002]),
+    latency_bars=st.integers(0, 2),
+    fill_limits_on_touch=st.booleans(),
+)
+"""Fill models from frictionless to volume-starved (0.002 of a bar makes partial fills)."""
+
+
+def run(
+    data: BacktestData,
+    strategies: Sequence[Strategy],
+    *,
+    model: FillModel | None = None,
+    skip: bool = True,
+) -> BacktestResult:
+    config = BacktestConfig(
+        initial_capital=CAPITAL, fill_model=model or FillModel(), skip_idle_bars=skip
+    )
+    return run_backtest(data, strategies, config)
+
+
+def assert_same_run(a: BacktestResult, b: BacktestResult) -> None:
+    """Identical fills, trades, rejections and equity curves, to the last bit."""
+    pd.testing.assert_frame_equal(a.fills, b.fills, check_exact=True)
+    pd.testing.assert_frame_equal(a.trades, b.trades, check_exact=True)
+    pd.testing.assert_frame_equal(a.rejections, b.rejections, check_exact=True)
+    np.testing.assert_array_equal(a.equity, b.equity)
+    assert a.strategy_equity.keys() == b.strategy_equity.keys()
+    for strategy_id, curve in a.strategy_equity.items():
+        np.testing.assert_array_equal(curve, b.strategy_equity[strategy_id])

@@ -1,0 +1,137 @@
+"""No lookahead, proven: corrupting every candle from a time T on changes nothing before T.
+
+Each strategy runs on a market, then on a copy whose candles opening at or after T are
+replaced (random prices and volumes, shuffled candles, or wild spikes). Every decision
+made by T (hook calls, submits, cancels, with the order the engine returned), every
+fill and rejection before T and the equity of every bar closed by T must be identical.
+
+The test covers every registered strategy (:data:`quantbot.strategies.STRATEGIES`)
+with the parameters of :data:`REGISTERED_CASES`, plus the engine test strategies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from backtest_runs import BTC, ETH, StrategyMaker, ema_cross, ladder, market, mixed, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.engine.backtest import BacktestData
+from quantbot.strategies import STRATEGIES, Strategy, create_strategy
+from quantbot.venues.simulated import FillModel
+from unit.engine.strategies_for_tests import Recorded
+
+REGISTERED_CASES: dict[str, dict[str, Any]] = {
+    "ema_cross": {},  # its defaults: 9/21, entries of 10 % of equity
+}
+"""Per registered strategy: ``params`` (over its defaults), and optionally ``symbols``
+and ``timeframe``. EVERY strategy in ``quantbot.strategies.STRATEGIES`` must appear
+here: ``test_every_registered_strategy_has_a_lookahead_case`` fails until it does."""
+
+ENGINE_CASES: dict[str, StrategyMaker] = {
+    "ema_cross_15m": ema_cross(5, 13, timeframe="15m"),
+    "limit_ladder": ladder(levels=3, spacing_pct=0.1, recenter_every=90),
+    "mixed_orders": mixed((BTC, ETH), seed=5, every=4),
+}
+"""Strategies of the engine tests: a higher timeframe, resting limits, every order kind."""
+
+MINUTES = 1440
+MODEL = FillModel(max_volume_share=0.02, latency_bars=1)
+"""A volume cap that makes partial fills, and latency, so both cross the cut."""
+
+
+def _registered(name: str) -> StrategyMaker:
+    case = REGISTERED_CASES[name]
+    return lambda: create_strategy(
+        name,
+        case.get("params", {}),
+        symbols=case.get("symbols", [BTC]),
+        timeframe=case.get("timeframe", "1m"),
+    )
+
+
+CASES: dict[str, StrategyMaker] = {
+    **{f"registered:{name}": _registered(name) for name in sorted(STRATEGIES)},
+    **{f"engine:{name}": maker for name, maker in ENGINE_CASES.items()},
+}
+
+
+def _noise(arrays: OhlcvArrays, cut: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    n = len(arrays) - cut
+    level = arrays.close[cut - 1] * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    spread = level * rng.uniform(0, 0.01, n)
+    return {
+        "open": level,
+        "high": level + spread,
+        "low": level - spread,
+        "close": level + rng.uniform(-1, 1, n) * spread,
+        "volume": rng.uniform(0, 100, n),
+    }
+
+
+def _shuffle(arrays: OhlcvArrays, cut: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    order = rng.permutation(len(arrays) - cut) + cut
+    return {c: getattr(arrays, c)[order] for c in ("open", "high", "low", "close", "volume")}
+
+
+def _spike(arrays: OhlcvArrays, cut: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    factor = np.where(rng.random(len(arrays) - cut) < 0.5, 0.1, 10.0)
+    columns = {c: getattr(arrays, c)[cut:] * factor for c in ("open", "high", "low", "close")}
+    return {**columns, "volume": arrays.volume[cut:] * 100}
+
+
+Corruption = Callable[[OhlcvArrays, int, np.random.Generator], dict[str, np.ndarray]]
+CORRUPTIONS: dict[str, Corruption] = {"noise": _noise, "shuffle": _shuffle, "spike": _spike}
+
+
+def _corrupted(data: BacktestData, cut: int, how: Corruption, seed: int) -> BacktestData:
+    """``data`` with every candle from index ``cut`` on replaced (timestamps kept)."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for symbol, candles in data.arrays.items():
+        columns = {c: getattr(candles, c).copy() for c in OhlcvArrays.__slots__}
+        for column, values in how(candles, cut, rng).items():
+            columns[column][cut:] = values
+        arrays[symbol] = OhlcvArrays(**columns)
+    return BacktestData(data.timeframe, arrays, data.instruments)
+
+
+def test_every_registered_strategy_has_a_lookahead_case() -> None:
+    assert set(STRATEGIES) <= set(REGISTERED_CASES), (
+        "add the new strategy to REGISTERED_CASES so the no-lookahead test covers it"
+    )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@settings(max_examples=6)
+@given(
+    cut_fraction=st.floats(0.05, 0.95),
+    how=st.sampled_from(list(CORRUPTIONS)),
+    seed=st.integers(0, 20),
+)
+def test_corrupting_the_data_after_t_changes_no_decision_fill_or_equity_up_to_t(
+    case: str, cut_fraction: float, how: str, seed: int
+) -> None:
+    make: Callable[[], Strategy] = CASES[case]
+    data = market(seed, minutes=MINUTES, symbols=(BTC, ETH))
+    cut = int(cut_fraction * MINUTES)
+    t_ms = int(data.ts_ms[cut])  # candles opening at or after T are corrupted
+    clean, dirty = Recorded(make()), Recorded(make())
+
+    before = run(data, [clean], model=MODEL)
+    after = run(_corrupted(data, cut, CORRUPTIONS[how], seed), [dirty], model=MODEL)
+
+    decided = [d for d in clean.decisions if d[1] <= t_ms]
+    assert [d for d in dirty.decisions if d[1] <= t_ms] == decided
+    assert after.fills[after.fills["ts_ms"] < t_ms].to_dict("records") == before.fills[
+        before.fills["ts_ms"] < t_ms
+    ].to_dict("records")
+    assert after.rejections[after.rejections["ts_ms"] <= t_ms].to_dict(
+        "records"
+    ) == before.rejections[before.rejections["ts_ms"] <= t_ms].to_dict("records")
+    np.testing.assert_array_equal(after.equity[:cut], before.equity[:cut])

@@ -1,0 +1,23 @@
+"""The public names of ``quantbot.strategies`` (STYLE.md: a test pins ``__all__``)."""
+
+from __future__ import annotations
+
+import quantbot.strategies as package
+
+
+def test_public_names_are_pinned_and_importable() -> None:
+    assert sorted(package.__all__) == [
+        "Bar",
+        "EmaCross",
+        "EmaCrossParams",
+        "MarketHistory",
+        "STRATEGIES",
+        "Strategy",
+        "StrategyContext",
+        "StrategyError",
+        "StrategyParams",
+        "UnknownStrategy",
+        "WakeMasks",
+        "create_strategy",
+    ]
+    assert all(hasattr(package, name) for name in package.__all__)
