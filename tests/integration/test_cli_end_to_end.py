@@ -51,7 +51,14 @@ def test_demo_runs_on_the_embedded_default_and_keeps_secrets_off_disk(tmp_path: 
     assert stored == {("synthetic", pair, "1m", 2 * 1440) for pair in pairs}
 
     database = tmp_path / "data" / "quantbot-paper.sqlite"
+    report = Path(result.stdout.strip().splitlines()[-1].removeprefix("report: "))
+    assert report.is_file()
+    assert report.name == "report.html"
+    assert (report.parent / "summary.json").is_file()
     with sqlite3.connect(database) as connection:
+        [(finished, summary)] = connection.execute("SELECT finished_ts_ms, summary FROM backtest_runs").fetchall()
+        assert finished is not None
+        assert json.loads(summary)["num_trades"] > 0
         [(run_id, configuration)] = connection.execute(
             "SELECT run_id, configuration FROM configuration_history"
         ).fetchall()

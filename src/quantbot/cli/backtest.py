@@ -168,7 +168,8 @@ def execute(
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     title = f"{' + '.join(s.name for s in prepared_run.strategies)} on {prepared_run.market.source}"
-    outputs = write_outputs(result, out_dir or config.data_dir / "backtests" / run_id, title=title)
+    directory = (out_dir or config.data_dir / "backtests" / run_id).resolve()
+    outputs = write_outputs(result, directory, title=title)
     render_summary(summary_table(outputs.analysis, title=title), result)
     record_run_finished(
         url, run_id, summary=outputs.summary, report=outputs.paths.report, clock=clock

@@ -7,12 +7,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from quantbot.cli.console import out, progress_bar, say, step_reporter
+from quantbot.cli.backtest import execute
+from quantbot.cli.console import error_line, out, progress_bar, say, step_reporter
 from quantbot.cli.options import ConfigDirOption, DatabaseOption, load_or_exit, start_logging
 from quantbot.core.clock import WallClock
 from quantbot.engine import DemoSummary, run_demo
+from quantbot.engine.backtest_job import BacktestRequest, BacktestRequestError, prepare_backtest
 
-__all__ = ["demo"]
+__all__ = ["DEMO_STRATEGIES", "demo"]
+
+DEMO_STRATEGIES = ("ema_cross",)
+"""What the demo backtests on the synthetic market; it grows as strategies land."""
 
 
 def demo(
@@ -27,7 +32,9 @@ def demo(
 
     Checks the configuration, migrates the database (SQLite under data/ by default),
     generates a synthetic market for every pair the enabled strategies trade, stores
-    it as Parquet and records the run in the database and the JSON log.
+    it in the candle store, backtests the ema_cross template strategy on it, prints
+    the summary and writes the HTML report (its path is the last line). The run is
+    recorded in the database and the JSON log.
 
     Examples:
       quantbot demo
@@ -45,6 +52,15 @@ def demo(
             progress=step_reporter(bar),
         )
     _render(summary)
+    try:
+        prepared = prepare_backtest(
+            config, BacktestRequest(strategies=DEMO_STRATEGIES), market=summary.market
+        )
+    except BacktestRequestError as exc:
+        error_line(f"demo: {exc}")
+        raise typer.Exit(1) from None
+    report = execute(config, prepared, database=database, out_dir=None)
+    say(f"report: {report}")
 
 
 def _render(summary: DemoSummary) -> None:

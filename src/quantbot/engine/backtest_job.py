@@ -110,8 +110,10 @@ def parse_params(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return params
 
 
-def prepare_backtest(config: QuantbotConfig, request: BacktestRequest) -> PreparedBacktest:
-    """Load the data and build the strategies and the engine configuration.
+def prepare_backtest(
+    config: QuantbotConfig, request: BacktestRequest, *, market: LoadedMarket | None = None
+) -> PreparedBacktest:
+    """Load the data (unless ``market`` is given) and build the strategies and the engine configuration.
 
     Raises:
         BacktestRequestError: for an unknown strategy, a parameter no strategy has or a
@@ -121,7 +123,7 @@ def prepare_backtest(config: QuantbotConfig, request: BacktestRequest) -> Prepar
     settings = config.settings
     defaults = settings.backtest
     exchange = request.exchange or defaults.exchange
-    market = _load(config, request, exchange)
+    market = market or _load(config, request, exchange)
     symbols = list(market.data.arrays)
     timeframe = request.timeframe or market.data.timeframe
     strategies = [

@@ -1,9 +1,10 @@
-"""The demo job: quantbot's main job on the embedded default, with no keys and no network.
+"""The demo job's market part: quantbot's main job on the embedded default (no keys, no network).
 
-It runs what exists end to end: the configuration, a migrated database, the synthetic
-market for every pair the enabled strategies trade (written to the candle store under
-the exchange name ``synthetic``, then loaded back through the data-quality policy the
-way the engine loads data), and the record of the run in the database and the logs. It grows into a backtest and paper-trading
+It migrates the database, generates the synthetic market for every pair the enabled
+strategies trade, writes it to the candle store under the exchange name
+``synthetic``, loads it back through the data-quality policy the way every backtest
+loads data, and records the run in the database and the logs. ``quantbot demo`` then
+backtests the template strategy on that market and writes its report. It grows into a backtest and paper-trading
 demo as the engine lands. Its market data is deterministic: the same seed and days
 give the same candles on every machine.
 """
@@ -20,9 +21,9 @@ import pandas as pd
 
 from quantbot.config import QuantbotConfig
 from quantbot.core.clock import Clock
-from quantbot.data.quality_policy import apply_quality_policy
 from quantbot.data.store import CandleStore
 from quantbot.data.synthetic import generate_market
+from quantbot.engine.loading import LoadedMarket, from_store
 from quantbot.logs import LogEvent, log_event
 from quantbot.storage import create_engine_for, display_url, head_revision, session_factory, upgrade
 from quantbot.storage.repositories import AppStateRepository, ConfigurationHistoryRepository
@@ -67,6 +68,8 @@ class DemoSummary:
     symbols: list[SymbolSummary]
     correlation: pd.DataFrame
     market_dir: Path
+    market: LoadedMarket
+    """The synthetic market as the engine loads it (through the data-quality policy)."""
 
 
 def run_demo(
@@ -112,14 +115,18 @@ def run_demo(
         progress=lambda done: report("generating the synthetic market", done, len(symbols)),
     )
     store = CandleStore(config.data_dir / "market")
-    end_ms = DEMO_START_MS + minutes * 60_000
-    checked: dict[str, pd.DataFrame] = {}
     for symbol, candles in market.candles.items():
         store.append(SYNTHETIC_EXCHANGE, symbol, "1m", candles)
-        loaded = store.load(SYNTHETIC_EXCHANGE, symbol, "1m", start_ms=DEMO_START_MS, end_ms=end_ms)
-        checked[symbol] = apply_quality_policy(
-            loaded, "1m", config.settings.data_quality, series=f"{SYNTHETIC_EXCHANGE} {symbol} 1m"
-        )
+    loaded = from_store(
+        store,
+        SYNTHETIC_EXCHANGE,
+        symbols,
+        "1m",
+        quality=config.settings.data_quality,
+        start_ms=DEMO_START_MS,
+        end_ms=DEMO_START_MS + minutes * 60_000,
+    )
+    checked = {symbol: arrays.to_frame() for symbol, arrays in loaded.data.arrays.items()}
     summaries = [_summarise(symbol, candles) for symbol, candles in checked.items()]
     returns = pd.DataFrame({s: np.diff(np.log(c["close"].to_numpy())) for s, c in checked.items()})
 
@@ -146,6 +153,7 @@ def run_demo(
         symbols=summaries,
         correlation=returns.corr(),
         market_dir=store.root,
+        market=loaded,
     )
     log_event(
         _log,

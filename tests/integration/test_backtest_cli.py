@@ -1,0 +1,177 @@
+"""``quantbot backtest`` end to end: synthetic, file and store data, outputs, the stored run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from quantbot.cli.main import app, main
+from quantbot.config import load_config
+from quantbot.data.files import read_ohlcv_csv
+from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
+from quantbot.engine.instruments import instrument_for
+from quantbot.logs import reset_logging
+from quantbot.strategies import create_strategy
+from quantbot.venues.simulated import FillModel
+
+
+def quantbot(*args: str) -> Result:
+    try:
+        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    finally:
+        reset_logging()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in ("QUANTBOT_CONFIG", "QUANTBOT_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert quantbot("db", "upgrade").exit_code == 0
+    return tmp_path
+
+
+def test_synthetic_run_writes_every_output_and_stores_the_run(workdir: Path) -> None:
+    result = quantbot("backtest", "-s", "ema_cross", "--days", "3", "--out", "out")
+    assert result.exit_code == 0, result.output
+    assert "report: " in result.output
+    out = workdir / "out"
+    assert {p.name for p in out.iterdir()} >= {
+        "report.html",
+        "trades.csv",
+        "fills.csv",
+        "equity.csv",
+        "summary.json",
+    }
+    with (out / "trades.csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header[:10] == [
+        "strategy",
+        "symbol",
+        "side",
+        "size",
+        "entry_time",
+        "entry_price",
+        "exit_time",
+        "exit_price",
+        "fees",
+        "pnl",
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bars_processed"] == 3 * 1440
+    assert summary["bars_per_second"] > 0
+    with sqlite3.connect(workdir / "data" / "quantbot-paper.sqlite") as db:
+        [(run_id, strategies, report)] = db.execute(
+            "SELECT run_id, strategies, report_path FROM backtest_runs"
+        ).fetchall()
+    assert json.loads(strategies) == ["ema_cross"]
+    assert Path(report) == out / "report.html"
+    assert summary["run_id"] == run_id
+
+
+def test_file_run_matches_the_engine_run_with_the_same_settings(
+    workdir: Path, shared_data: Path
+) -> None:
+    path = shared_data / "binance_BTC-USDT_1m.csv.gz"
+    result = quantbot(
+        "backtest",
+        "-s",
+        "ema_cross",
+        "--data",
+        str(path),
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-05",
+        "-p",
+        "order_size=0.01",
+        "--fee-pct",
+        "0.1",
+        "--slippage-pct",
+        "0",
+        "--capital",
+        "100000",
+        "--out",
+        "out",
+    )
+    assert result.exit_code == 0, result.output
+    candles = read_ohlcv_csv(path)
+    window = candles[(candles.ts_ms >= 1748736000000) & (candles.ts_ms < 1749081600000)]
+    arrays = OhlcvArrays.from_frame(window)
+    data = BacktestData(
+        "1m", {"BTC/USDT": arrays}, {"BTC/USDT": instrument_for("BTC/USDT", float(arrays.close[0]))}
+    )
+    settings = load_config(None, environ={}).settings.backtest
+    model = FillModel(
+        maker_fee_pct=0.1,
+        taker_fee_pct=0.1,
+        slippage_pct=0.0,
+        max_volume_share=settings.max_volume_share,
+    )
+    strategy = create_strategy("ema_cross", {"order_size": 0.01}, symbols=["BTC/USDT"])
+    direct = run_backtest(
+        data, [strategy], BacktestConfig(initial_capital=100_000, fill_model=model)
+    )
+    with (workdir / "out" / "trades.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    closed = direct.trades[~direct.trades["is_open"]]
+    assert len(rows) == len(closed) > 10
+    assert [float(r["pnl"]) for r in rows] == pytest.approx(
+        sorted(closed["pnl"], key=list(closed["pnl"]).index)
+    )
+    assert json.loads((workdir / "out" / "summary.json").read_text())[
+        "final_equity"
+    ] == pytest.approx(direct.final_equity)
+
+
+def test_store_symbol_run_reads_imported_candles(workdir: Path, shared_data: Path) -> None:
+    assert (
+        quantbot("data", "import", str(shared_data / "binance_ETH-USDT_1m.csv.gz")).exit_code == 0
+    )
+    result = quantbot(
+        "backtest",
+        "-s",
+        "ema_cross",
+        "--data",
+        "ETH/USDT",
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-03",
+    )
+    assert result.exit_code == 0, result.output
+    assert "2025-06-01T00:00:00.000Z to 2025-06-03T00:00:00.000Z" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-s", "nope"), "no strategy named 'nope'"),
+        (("-s", "ema_cross", "-p", "fast=30"), "fast 30 must be shorter than slow 21"),
+        (("-s", "ema_cross", "-p", "fastt=3"), "no strategy of this run has that parameter"),
+        (("-s", "ema_cross", "--data", "NOPE/USDT"), "no 1m candles of NOPE/USDT"),
+    ],
+)
+def test_bad_requests_fail_in_one_line_with_exit_1(
+    workdir: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = quantbot("backtest", *args, "--days", "1")
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_an_unmigrated_database_is_refused_with_the_command_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main(["backtest", "-s", "ema_cross", "--days", "1"])
+    reset_logging()
+    assert exited.value.code == 1
+    assert "Run: quantbot db upgrade" in capsys.readouterr().err
