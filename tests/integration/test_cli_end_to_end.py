@@ -56,7 +56,9 @@ def test_demo_runs_on_the_embedded_default_and_keeps_secrets_off_disk(tmp_path: 
     assert report.name == "report.html"
     assert (report.parent / "summary.json").is_file()
     with sqlite3.connect(database) as connection:
-        [(finished, summary)] = connection.execute("SELECT finished_ts_ms, summary FROM backtest_runs").fetchall()
+        [(finished, summary)] = connection.execute(
+            "SELECT finished_ts_ms, summary FROM backtest_runs"
+        ).fetchall()
         assert finished is not None
         assert json.loads(summary)["num_trades"] > 0
         [(run_id, configuration)] = connection.execute(

@@ -3,20 +3,29 @@
 One loop over one clock. Each step is a bar ``i`` of the base timeline, processed in
 this order:
 
-1. the venue fills what bar ``i`` fills (orders decided earlier); the engine applies
-   each execution to the order (state machine), the account and the strategy's book,
-   then calls the strategy's ``on_fill`` / ``on_order_update``;
-2. strategies whose candle closed at the end of bar ``i`` with a wake are called
+1. perpetual positions held into bar ``i`` that the bar's mark prices liquidate are
+   closed by the venue (:mod:`quantbot.venues.simulated.margin`), their open orders
+   canceled (the symbol's when isolated, every perpetual's when cross): a liquidation
+   comes before any order of the bar fills, so it wins over a stop in the same bar;
+2. the venue fills what bar ``i`` fills (orders decided earlier); the engine applies
+   each execution to the order (state machine), the account and the strategy's book;
+   when fills changed positions or the wallet, the bar's marks are checked again;
+3. funding settlements falling at the close of bar ``i`` are booked
+   (:mod:`quantbot.engine.funding`);
+4. the strategies hear of the bar's executions and ended orders (``on_fill`` /
+   ``on_order_update``, liquidations first), all booked before the first callback;
+5. strategies whose candle closed at the end of bar ``i`` with a wake are called
    (``on_candle``), symbol by symbol, strategy by strategy; orders they submit pass the
    pre-trade check chain and reach the venue for bar ``i + 1`` at the earliest;
-3. timers due by the close of bar ``i`` fire.
+6. timers due by the close of bar ``i`` fire.
 
 The fast path (DESIGN.md, "How one event engine stays fast"): the loop visits only
 bars where something can happen — a strategy wake, an order arrival, a bar whose range
-reaches a resting order (the venue's compiled scan), a timer — and fills in the equity
-of the bars in between vectorised at the end: between events positions do not change,
-so equity is ``constant + sum(qty * close)`` with the parts stored at each event.
-``skip_idle_bars=False`` visits every bar; both give identical fills (tested).
+reaches a resting order (the venue's compiled scan), a bar whose marks reach a
+liquidation (the margin engine's compiled scan), a funding settlement, a timer — and
+fills in the equity of the bars in between vectorised at the end
+(:mod:`quantbot.engine.equity`). ``skip_idle_bars=False`` visits every bar; both give
+identical fills (tested).
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ import heapq
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -36,7 +45,6 @@ import pandas as pd
 from quantbot.core import (
     ClientOrderId,
     Fill,
-    Instrument,
     LiquiditySide,
     Order,
     OrderAccepted,
@@ -46,45 +54,31 @@ from quantbot.core import (
     OrderFilled,
     OrderRejected,
     OrderType,
-    Portfolio,
-    Position,
     Side,
     StrategyId,
-    TimeInForce,
     TradeId,
     VenueOrderId,
     make_client_order_id,
 )
-from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.data.resample import timeframe_ms
 from quantbot.engine.attribution import StrategyBook
+from quantbot.engine.backtest_context import BacktestContext, ChainState
+from quantbot.engine.backtest_setup import BacktestConfig, BacktestData
+from quantbot.engine.funding import FundingSchedule
 from quantbot.engine.history import CandleHistory
-from quantbot.engine.results import FILL_COLUMNS, BacktestResult
-from quantbot.engine.trades import FillRecord, build_trades
+from quantbot.engine.ledger import Ledger
+from quantbot.engine.results import BacktestResult
+from quantbot.engine.trades import build_trades
 from quantbot.logs import LogEvent, log_event
 from quantbot.risk import CheckChain, OrderIntent, venue_rule_checks
 from quantbot.strategies.base import Bar, Strategy
 from quantbot.strategies.errors import StrategyError
-from quantbot.venues.simulated import FillModel, SimulatedVenue, VenueCancel, VenueFill
+from quantbot.venues.simulated import Liquidation, SimulatedVenue, VenueCancel, VenueFill
 
 __all__ = ["BacktestConfig", "BacktestData", "run_backtest"]
 
 _log = logging.getLogger(__name__)
 
-_FILL_DTYPES = {
-    "ts_ms": "int64",
-    "strategy": "object",
-    "symbol": "object",
-    "side": "object",
-    "price": "float64",
-    "qty": "float64",
-    "fee": "float64",
-    "fee_currency": "object",
-    "liquidity": "object",
-    "slippage": "float64",
-    "client_order_id": "object",
-    "trade_id": "object",
-}
 _REJECTION_DTYPES = {
     "ts_ms": "int64",
     "strategy": "object",
@@ -97,60 +91,6 @@ _REJECTION_DTYPES = {
 
 Progress = Callable[[int, int], None]
 """Progress callback: (bars covered so far, bars in all)."""
-
-
-@dataclass(frozen=True)
-class BacktestData:
-    """The market a backtest runs on.
-
-    Attributes:
-        timeframe: base timeframe of every array (the engine's step).
-        arrays: per symbol, candles on one shared timeline (identical ``ts_ms``).
-        instruments: per symbol, its trading rules (tick, lot, minimum notional).
-    """
-
-    timeframe: str
-    arrays: Mapping[str, OhlcvArrays]
-    instruments: Mapping[str, Instrument]
-
-    def __post_init__(self) -> None:
-        if not self.arrays:
-            raise ValueError("a backtest needs at least one symbol")
-        timelines = [a.ts_ms for a in self.arrays.values()]
-        if any(
-            len(t) != len(timelines[0]) or not np.array_equal(t, timelines[0]) for t in timelines
-        ):
-            raise ValueError("every symbol's candles must share one timeline (fill gaps first)")
-        missing = set(self.arrays) - set(self.instruments)
-        if missing:
-            raise ValueError(f"no instrument for {sorted(missing)}")
-
-    @property
-    def ts_ms(self) -> np.ndarray:
-        """The shared timeline: bar open times."""
-        return next(iter(self.arrays.values())).ts_ms
-
-
-@dataclass(frozen=True)
-class BacktestConfig:
-    """How a backtest runs.
-
-    Attributes:
-        initial_capital: quote currency in the account at the start.
-        quote_currency: the account's currency (every symbol must be quoted in it).
-        fill_model: fees, slippage, volume cap and latency of the simulated venue.
-        capital_split: share of the capital each strategy is allotted (by strategy id);
-            equal shares by default.
-        skip_idle_bars: jump over bars where nothing can happen (the fast path).
-        exchange: account name in the portfolio.
-    """
-
-    initial_capital: float = 10_000.0
-    quote_currency: str = "USDT"
-    fill_model: FillModel = field(default_factory=FillModel)
-    capital_split: Mapping[str, float] | None = None
-    skip_idle_bars: bool = True
-    exchange: str = "sim"
 
 
 def run_backtest(
@@ -188,7 +128,7 @@ class _Strategy:
 
     strategy: Strategy
     book: StrategyBook
-    context: _Context
+    context: BacktestContext
     halted: bool = False
 
 
@@ -222,11 +162,18 @@ class _Engine:
         self.symbols = list(data.arrays)
         self.closes = {s: data.arrays[s].close for s in self.symbols}
         self.instruments = data.instruments
+        self.perpetuals = [s for s in self.symbols if data.instruments[s].is_perpetual]
+        self.marks = {s: data.mark_arrays(s) for s in self.perpetuals}
+        # Perpetuals are valued at the mark, spot holdings at the close.
+        self.valuation = {
+            s: self.marks[s].close if s in self.marks else self.closes[s] for s in self.symbols
+        }
+        self.ledger = Ledger(config, data.instruments, self.symbols, self.marks)
+        self.margin = self.ledger.margin
         self.venue = SimulatedVenue(
-            data.arrays, data.instruments, config.fill_model, budget=self._budget
+            data.arrays, data.instruments, config.fill_model, budget=self.ledger.budget
         )
-        self.portfolio = Portfolio()
-        self.portfolio.deposit(config.exchange, config.quote_currency, config.initial_capital)
+        self.funding = FundingSchedule(data.funding, self.ts, self.period_ms)
         self.history = CandleHistory(data.timeframe, data.arrays)
         split = config.capital_split or {s.strategy_id: 1.0 / len(strategies) for s in strategies}
         self.runs: dict[StrategyId, _Strategy] = {}
@@ -235,21 +182,14 @@ class _Engine:
                 strategy.strategy_id, config.initial_capital * split.get(strategy.strategy_id, 0.0)
             )
             self.runs[strategy.strategy_id] = _Strategy(
-                strategy, book, _Context(self, strategy, book)
+                strategy, book, BacktestContext(self, strategy, book)
             )
         self.run_order = list(self.runs.values())
         self.bar = -1
         self.order_seq = 0
         self.trade_seq = 0
-        self.reserved: dict[str, float] = {}
-        self.reservations: dict[str, tuple[str, float]] = {}
-        self.fill_rows: list[tuple[Any, ...]] = []
-        self.fill_records: list[FillRecord] = []
         self.rejections: list[tuple[Any, ...]] = []
         self.timers: list[tuple[int, int, StrategyId, str]] = []
-        self.snapshots: list[
-            tuple[int, float, list[float], dict[StrategyId, tuple[float, dict[str, float]]]]
-        ] = []
         self.events = 0
 
     # -- the loop -----------------------------------------------------------------
@@ -280,17 +220,22 @@ class _Engine:
         return self._result(run_id, time.perf_counter() - started)
 
     def _step(self, i: int) -> None:
-        """Process bar ``i``: fills, then wakes, then timers; snapshot if anything moved."""
+        """Process bar ``i`` in the order of the module docstring; snapshot if anything moved."""
         self.bar = i
         self.events += 1
+        # Book every liquidation, execution, ending and funding payment of the bar before
+        # any strategy reacts, so a reaction (a cancel, a halt) can never reach an order
+        # whose fill on this bar is still to be booked.
+        perpetuals = self.margin is not None
+        callbacks = self._liquidations(i) if perpetuals else []
         venue_events = self.venue.process_bar(i)
-        # Book every execution and ending of the bar before any strategy reacts, so a
-        # reaction (a cancel, a halt) can never reach an order whose fill on this bar
-        # is still to be booked.
-        callbacks = [
+        callbacks += [
             self._on_fill(e) if isinstance(e, VenueFill) else self._on_cancel(e)
             for e in venue_events
         ]
+        if perpetuals and any(isinstance(e, VenueFill) for e in venue_events):
+            callbacks += self._liquidations(i)
+        settled = self.funding.next_bar() <= i and self._settle_funding(i)
         for callback in callbacks:
             callback()
         wake_bar = self.wake_bar
@@ -306,18 +251,20 @@ class _Engine:
             run = self.runs[strategy_id]
             if not run.halted:
                 self._call(run, "on_timer", run.strategy.on_timer, name, run.context)
-        if venue_events:
+        if callbacks or venue_events or settled:
             self._snapshot(i)
 
     def _next_bar(self, i: int) -> int:
         """The next bar to process after ``i``.
 
         ``i + 1``, or on the fast path the next bar where anything can happen: a wake,
-        an order arriving or reachable, a timer.
+        an order arriving or reachable, a liquidation, a funding settlement, a timer.
         """
         if not self.config.skip_idle_bars:
             return i + 1
-        candidates = [self.venue.next_event_bar(i + 1), len(self.ts)]
+        candidates = [self.venue.next_event_bar(i + 1), self.funding.next_bar(), len(self.ts)]
+        if self.margin is not None:
+            candidates.append(self.margin.next_liquidation_bar(i + 1))
         if self.pointer < len(self.wake_bar):
             candidates.append(int(self.wake_bar[self.pointer]))
         if self.timers:
@@ -433,7 +380,7 @@ class _Engine:
             return None
         self.order_seq += 1
         client_order_id = make_client_order_id(strategy.strategy_id, self.order_seq)
-        outcome = self.chain.run(intent, _ChainState(self))
+        outcome = self.chain.run(intent, ChainState(self))
         final = outcome.intent or intent
         now = self.now_ms
         order = Order(
@@ -465,7 +412,12 @@ class _Engine:
             )
         )
         run.book.open_orders[client_order_id] = order
-        self._reserve(order, final)
+        self.ledger.reserve(
+            order,
+            final,
+            price=self.last_price(order.symbol),
+            position=self.venue.position(order.symbol),
+        )
         return order
 
     def _refused(self, strategy: Strategy, intent: OrderIntent, check: str, reason: str) -> None:
@@ -526,34 +478,123 @@ class _Engine:
             ts_ms=ts_ms,
         )
         order.apply(OrderFilled(client_order_id=order.client_order_id, ts_ms=ts_ms, fill=fill))
-        self.portfolio.apply_fill(self.config.exchange, fill, instrument)
         run = self.runs[order.strategy_id]
-        run.book.apply_fill(fill, instrument)
-        self._release(order, event.qty)
+        self.ledger.book(run.book, fill, slippage=event.slippage)
+        self.ledger.release(order, event.qty)
         if order.is_terminal:
             self._closed(order)
-        buy = order.side is Side.BUY
-        self.fill_rows.append(
-            (
-                ts_ms,
-                order.strategy_id,
-                order.symbol,
-                "buy" if buy else "sell",
-                event.price,
-                event.qty,
-                event.fee,
-                instrument.quote,
-                fill.liquidity.value,
-                event.slippage,
-                order.client_order_id,
-                fill.trade_id,
-            )
-        )
-        size = event.qty * instrument.contract_size
-        self.fill_records.append(
-            FillRecord(ts_ms, order.strategy_id, order.symbol, buy, size, event.price, event.fee)
-        )
         return partial(self._notify, run, "on_fill", run.strategy.on_fill, fill)
+
+    # -- perpetuals: liquidations and funding ----------------------------------------------
+
+    def _liquidations(self, bar: int) -> list[Callable[[], None]]:
+        """Close what bar ``bar``'s marks liquidate; return the strategies' callbacks."""
+        assert self.margin is not None
+        liquidations = self.margin.due(bar)
+        if not liquidations:
+            return []
+        callbacks: list[Callable[[], None]] = []
+        scope = set(self.perpetuals) if self.margin.is_cross else {q.symbol for q in liquidations}
+        for run in self.run_order:
+            for order in [o for o in run.book.open_orders.values() if o.symbol in scope]:
+                self._cancel(order)
+                callbacks.append(
+                    partial(
+                        self._notify, run, "on_order_update", run.strategy.on_order_update, order
+                    )
+                )
+        for liquidation in liquidations:
+            callbacks += self._liquidate(bar, liquidation)
+        return callbacks
+
+    def _liquidate(self, bar: int, liquidation: Liquidation) -> list[Callable[[], None]]:
+        """Close every strategy's position in the liquidated symbol at the liquidation price.
+
+        The account's clearance fee is shared in proportion to the positions closed.
+        """
+        symbol = liquidation.symbol
+        instrument = self.instruments[symbol]
+        ts_ms = int(self.ts[bar])
+        holders = [
+            (run, position)
+            for run in self.run_order
+            if (position := run.book.positions.get(symbol)) is not None and not position.is_flat
+        ]
+        gross = sum(abs(position.qty) for _, position in holders)
+        callbacks: list[Callable[[], None]] = []
+        for run, position in holders:
+            qty = abs(position.qty)
+            self.order_seq += 1
+            client_order_id = ClientOrderId(f"liquidation-{self.order_seq}")
+            order = Order(
+                client_order_id=client_order_id,
+                strategy_id=run.strategy.strategy_id,
+                symbol=symbol,
+                side=Side.SELL if position.qty > 0 else Side.BUY,
+                order_type=OrderType.MARKET,
+                qty=qty,
+                ts_ms=ts_ms,
+                reduce_only=True,
+            )
+            order.apply(
+                OrderAccepted(
+                    client_order_id=client_order_id,
+                    ts_ms=ts_ms,
+                    venue_order_id=VenueOrderId(client_order_id),
+                )
+            )
+            self.trade_seq += 1
+            fill = Fill(
+                trade_id=TradeId(f"{self.config.exchange}-{self.trade_seq}"),
+                client_order_id=client_order_id,
+                venue_order_id=order.venue_order_id,
+                strategy_id=order.strategy_id,
+                symbol=symbol,
+                side=order.side,
+                qty=qty,
+                price=liquidation.price,
+                fee=liquidation.fee * qty / gross,
+                fee_currency=instrument.quote,
+                liquidity=LiquiditySide.TAKER,
+                ts_ms=ts_ms,
+            )
+            order.apply(OrderFilled(client_order_id=client_order_id, ts_ms=ts_ms, fill=fill))
+            self.ledger.book(run.book, fill, slippage=0.0, liquidation=True)
+            callbacks.append(partial(self._notify, run, "on_fill", run.strategy.on_fill, fill))
+        self.venue.close_position(symbol)
+        side = "long" if liquidation.size > 0 else "short"
+        qty = abs(liquidation.size) / instrument.contract_size
+        self.ledger.record_liquidation(ts_ms, liquidation)
+        log_event(
+            _log,
+            LogEvent.ORDER_FILLED,
+            "liquidation: %s %s %g closed at %g (fee %g%s)",
+            side,
+            symbol,
+            qty,
+            liquidation.price,
+            liquidation.fee,
+            ", bankrupt" if liquidation.bankrupt else "",
+            level=logging.WARNING,
+            pair=symbol,
+        )
+        return callbacks
+
+    def _settle_funding(self, bar: int) -> bool:
+        """Book the funding settled at the close of ``bar``; whether anything was paid."""
+        books = [run.book for run in self.run_order]
+        paid = False
+        for settlement in self.funding.due(bar):
+            closes = self.marks[settlement.symbol].close
+            mark = float(closes[bar])
+            if not mark > 0.0:
+                # A bar without prices: the latest mark known before it.
+                known = np.flatnonzero(closes[:bar] > 0.0)
+                if not len(known):
+                    continue
+                mark = float(closes[known[-1]])
+            paid = self.ledger.settle(settlement, mark, books) or paid
+        return paid
 
     def _on_cancel(self, event: VenueCancel) -> Callable[[], None]:
         order = event.order
@@ -586,48 +627,7 @@ class _Engine:
 
     def _closed(self, order: Order) -> None:
         self.runs[order.strategy_id].book.open_orders.pop(order.client_order_id, None)
-        self._release(order, None)
-
-    # -- balance reservations (what open orders commit) -------------------------------
-
-    def _reserve(self, order: Order, intent: OrderIntent) -> None:
-        instrument = self.instruments[order.symbol]
-        if instrument.is_perpetual:
-            return
-        if order.side is Side.BUY:
-            price = intent.reference_price(self.last_price(order.symbol))
-            per_unit = price * (1.0 + self.config.fill_model.taker_fee_pct / 100.0)
-            asset = instrument.quote
-        else:
-            per_unit, asset = 1.0, instrument.base
-        self.reservations[order.client_order_id] = (asset, per_unit)
-        self.reserved[asset] = self.reserved.get(asset, 0.0) + per_unit * order.qty
-
-    def _budget(self, order: Order, cost_per_unit: float) -> float:
-        """The most of ``order`` the account can pay for now (the venue asks at execution).
-
-        Spot only: free balance plus what the order itself has reserved. Perpetuals are
-        margin trades; the margin checks govern them.
-        """
-        reservation = self.reservations.get(order.client_order_id)
-        if reservation is None:
-            return math.inf
-        asset, per_unit = reservation
-        available = self.free_balance(asset) + per_unit * order.remaining_qty
-        return available / cost_per_unit if order.side is Side.BUY else available
-
-    def _release(self, order: Order, filled: float | None) -> None:
-        """Release what a fill used (``filled``) or, for an ended order, all that is left."""
-        reservation = self.reservations.get(order.client_order_id)
-        if reservation is None:
-            return
-        asset, per_unit = reservation
-        if filled is None:
-            amount = per_unit * order.remaining_qty
-            del self.reservations[order.client_order_id]
-        else:
-            amount = per_unit * filled
-        self.reserved[asset] = max(self.reserved.get(asset, 0.0) - amount, 0.0)
+        self.ledger.release(order, None)
 
     # -- reading the state -------------------------------------------------------------
 
@@ -644,8 +644,11 @@ class _Engine:
             return float(self.data.arrays[symbol].open[0])
         return float(self.closes[symbol][self.bar])
 
-    def free_balance(self, asset: str) -> float:
-        return self.portfolio.balance(self.config.exchange, asset) - self.reserved.get(asset, 0.0)
+    def mark_price(self, symbol: str) -> float:
+        """The price a position is valued at now: the mark close for perpetuals, else the close."""
+        if self.bar < 0:
+            return float(self.data.mark_arrays(symbol).open[0])
+        return float(self.valuation[symbol][self.bar])
 
     def set_timer(self, strategy: Strategy, at_ms: int, name: str) -> None:
         bar = int(np.searchsorted(self.ts + self.period_ms, at_ms, side="left"))
@@ -656,58 +659,35 @@ class _Engine:
     # -- equity --------------------------------------------------------------------------
 
     def _snapshot(self, bar: int) -> None:
-        constant = self.portfolio.balance(self.config.exchange, self.config.quote_currency)
-        quantities = []
-        for symbol in self.symbols:
-            instrument = self.instruments[symbol]
-            if instrument.is_perpetual:
-                position = self.portfolio.position(self.config.exchange, symbol)
-                size = 0.0 if position is None else position.qty * instrument.contract_size
-                constant -= size * (0.0 if position is None else position.avg_entry_price)
-                quantities.append(size)
-            else:
-                quantities.append(self.portfolio.balance(self.config.exchange, instrument.base))
-        books = {sid: run.book.linear_value() for sid, run in self.runs.items()}
-        self.snapshots.append((bar, constant, quantities, books))
+        self.ledger.snapshot(bar, {sid: run.book for sid, run in self.runs.items()})
 
     def _result(self, run_id: str, elapsed: float) -> BacktestResult:
         n = len(self.ts)
-        snap_bars = np.array([s[0] for s in self.snapshots], dtype=np.int64)
-        which = np.searchsorted(snap_bars, np.arange(n), side="right") - 1
-        constants = np.array([s[1] for s in self.snapshots])[which]
-        quantities = np.array([s[2] for s in self.snapshots])[which]
-        closes = np.column_stack([self.closes[s] for s in self.symbols])
-        values = quantities * closes
-        equity = constants + values.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exposure = np.where(equity > 0, np.abs(values).sum(axis=1) / equity, 0.0)
-        strategy_equity: dict[str, np.ndarray] = {}
-        for sid in self.runs:
-            parts = [s[3][sid] for s in self.snapshots]
-            c = np.array([p[0] for p in parts])[which]
-            q = np.array([[p[1].get(symbol, 0.0) for symbol in self.symbols] for p in parts])[which]
-            strategy_equity[sid] = c + (q * closes).sum(axis=1)
-        last_prices = {s: float(self.closes[s][-1]) for s in self.symbols}
+        prices = np.column_stack([self.valuation[s] for s in self.symbols])
+        curves = self.ledger.equity.curves(prices)
+        last_prices = {s: float(self.valuation[s][-1]) for s in self.symbols}
         trades = build_trades(
-            self.fill_records, last_ts_ms=int(self.ts[-1]) + self.period_ms, last_prices=last_prices
-        )
-        fills = pd.DataFrame(self.fill_rows, columns=list(FILL_COLUMNS)).astype(_FILL_DTYPES)
-        rejections = pd.DataFrame(self.rejections, columns=list(_REJECTION_DTYPES)).astype(
-            _REJECTION_DTYPES
+            self.ledger.trade_records,
+            last_ts_ms=int(self.ts[-1]) + self.period_ms,
+            last_prices=last_prices,
         )
         return BacktestResult(
             run_id=run_id,
             timeframe=self.data.timeframe,
             ts_ms=self.ts,
-            equity=equity,
-            strategy_equity=strategy_equity,
-            exposure=exposure,
+            equity=curves.equity,
+            strategy_equity=curves.strategy_equity,
+            exposure=curves.exposure,
             closes={s: self.closes[s] for s in self.symbols},
-            fills=fills,
+            fills=self.ledger.fills_frame(),
             trades=trades,
             initial_capital=self.config.initial_capital,
             quote_currency=self.config.quote_currency,
-            rejections=rejections,
+            rejections=pd.DataFrame(self.rejections, columns=list(_REJECTION_DTYPES)).astype(
+                _REJECTION_DTYPES
+            ),
+            funding=self.ledger.funding_frame(),
+            liquidations=self.ledger.liquidations_frame(),
             bars_processed=n,
             events_processed=self.events,
             elapsed_s=elapsed,
@@ -720,90 +700,7 @@ class _Engine:
                 "fill_model": {
                     k: getattr(self.config.fill_model, k) for k in self.config.fill_model.__slots__
                 },
+                "margin": self.config.margin.describe(),
                 "strategies": [run.strategy.describe() for run in self.runs.values()],
             },
         )
-
-
-class _ChainState:
-    """The engine as the pre-trade checks see it."""
-
-    def __init__(self, engine: _Engine) -> None:
-        self._engine = engine
-
-    def instrument(self, symbol: str) -> Instrument:
-        return self._engine.instruments[symbol]
-
-    def last_price(self, symbol: str) -> float:
-        return self._engine.last_price(symbol)
-
-    def free_balance(self, asset: str) -> float:
-        return self._engine.free_balance(asset)
-
-    def position_qty(self, symbol: str) -> float:
-        return self._engine.venue.position(symbol)
-
-    def taker_fee_rate(self) -> float:
-        return self._engine.config.fill_model.taker_fee_pct / 100.0
-
-
-class _Context:
-    """What one strategy may do and read (:class:`~quantbot.strategies.base.StrategyContext`)."""
-
-    def __init__(self, engine: _Engine, strategy: Strategy, book: StrategyBook) -> None:
-        self._engine = engine
-        self._strategy = strategy
-        self._book = book
-
-    @property
-    def now_ms(self) -> int:
-        return self._engine.now_ms
-
-    def submit(
-        self,
-        symbol: str,
-        side: Side,
-        qty: float,
-        *,
-        order_type: OrderType = OrderType.MARKET,
-        price: float | None = None,
-        stop_price: float | None = None,
-        time_in_force: TimeInForce = TimeInForce.GTC,
-        reduce_only: bool = False,
-        tag: str = "",
-    ) -> Order | None:
-        intent = OrderIntent(
-            self._strategy.strategy_id,
-            symbol,
-            side,
-            qty,
-            order_type,
-            price,
-            stop_price,
-            time_in_force,
-            reduce_only,
-            tag,
-        )
-        return self._engine.submit(self._strategy, intent)
-
-    def cancel(self, client_order_id: ClientOrderId) -> None:
-        self._engine.cancel(self._strategy, client_order_id)
-
-    def position(self, symbol: str) -> Position:
-        return self._book.position(self._engine.instruments[symbol])
-
-    def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return [o for o in self._book.open_orders.values() if symbol is None or o.symbol == symbol]
-
-    def instrument(self, symbol: str) -> Instrument:
-        return self._engine.instruments[symbol]
-
-    def last_price(self, symbol: str) -> float:
-        return self._engine.last_price(symbol)
-
-    def equity(self) -> float:
-        prices = {s: self._engine.last_price(s) for s in self._book.positions}
-        return self._book.equity(prices)
-
-    def set_timer(self, at_ms: int, name: str = "") -> None:
-        self._engine.set_timer(self._strategy, at_ms, name)

@@ -3,7 +3,7 @@
 The engine builds a :class:`BacktestResult`; analytics turn it into metrics, reports
 and files. Times are bar open times in epoch ms (UTC) on the run's base timeframe; the
 equity at index ``i`` is the value at the CLOSE of bar ``i``. Money is in the run's
-quote currency.
+quote currency. For perpetuals, equity marks positions at the mark price.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FILL_COLUMNS", "TRADE_COLUMNS", "BacktestResult"]
+__all__ = [
+    "FILL_COLUMNS",
+    "FUNDING_COLUMNS",
+    "LIQUIDATION_COLUMNS",
+    "TRADE_COLUMNS",
+    "BacktestResult",
+]
 
 FILL_COLUMNS = (
     "ts_ms",
@@ -29,12 +35,15 @@ FILL_COLUMNS = (
     "slippage",
     "client_order_id",
     "trade_id",
+    "liquidation",
 )
 """Columns of :attr:`BacktestResult.fills`, one row per execution, in time order.
 
 ``side`` is ``buy``/``sell``; ``liquidity`` ``maker``/``taker``; ``fee`` is in
 ``fee_currency``; ``slippage`` is the cost of slippage in quote currency (always >= 0:
-what the fill paid beyond the undisturbed price)."""
+what the fill paid beyond the undisturbed price); ``liquidation`` is true for the
+venue's closing of a liquidated perpetual position (a taker execution at the
+liquidation price, its ``fee`` the clearance fee)."""
 
 TRADE_COLUMNS = (
     "strategy",
@@ -48,14 +57,43 @@ TRADE_COLUMNS = (
     "fees",
     "pnl",
     "is_open",
+    "funding",
 )
 """Columns of :attr:`BacktestResult.trades`, one row per position from flat to flat.
 
 ``side`` is ``long``/``short``; ``size`` the largest absolute position held;
 ``entry_price``/``exit_price`` quantity-weighted averages of the fills that opened
-and closed it; ``fees`` all fees of its fills in quote currency; ``pnl`` the realised
-P&L net of fees (and funding for perpetuals). A trade still open at the end has
-``is_open`` true, its exit at the last close and its P&L marked to that close."""
+and closed it; ``fees`` all fees of its fills in quote currency; ``funding`` the
+funding the position received (negative: paid) while the trade was open, perpetuals
+only; ``pnl`` the realised P&L net of fees and funding. A trade still open at the end
+has ``is_open`` true, its exit at the last close (the last mark for perpetuals) and its
+P&L marked to that price."""
+
+FUNDING_COLUMNS = (
+    "ts_ms",
+    "strategy",
+    "symbol",
+    "rate",
+    "mark_price",
+    "position_qty",
+    "amount",
+)
+"""Columns of :attr:`BacktestResult.funding`, one row per settlement and strategy holding
+a position in the perpetual then.
+
+``ts_ms`` is the settlement time; ``rate`` the funding rate (a fraction, positive: longs
+pay); ``mark_price`` the mark at settlement; ``position_qty`` the strategy's signed
+position in contracts; ``amount`` what it received in quote currency, negative when it
+paid: ``-position_qty * contract_size * mark_price * rate``."""
+
+LIQUIDATION_COLUMNS = ("ts_ms", "symbol", "side", "qty", "price", "fee", "bankrupt")
+"""Columns of :attr:`BacktestResult.liquidations`, one row per account position the
+venue liquidated.
+
+``ts_ms`` is the open time of the bar it happened in; ``side`` the position's
+(``long``/``short``); ``qty`` its size in contracts; ``price`` the execution price;
+``fee`` the clearance fee; ``bankrupt`` whether the mark gapped past the bankruptcy
+price (the position then closed at it)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +113,8 @@ class BacktestResult:
         initial_capital: equity before the first bar.
         quote_currency: currency of every amount.
         rejections: orders the pre-trade chain or the venue refused, with reasons.
+        funding: :data:`FUNDING_COLUMNS`, every funding payment (perpetuals).
+        liquidations: :data:`LIQUIDATION_COLUMNS`, every liquidation (perpetuals).
         bars_processed: bars the event loop covered (the whole timeline).
         events_processed: bars on which anything happened (the loop skips the rest).
         elapsed_s: wall time of the simulation proper (no data loading, no reports).
@@ -93,6 +133,12 @@ class BacktestResult:
     initial_capital: float
     quote_currency: str
     rejections: pd.DataFrame = field(default_factory=pd.DataFrame)
+    funding: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(FUNDING_COLUMNS))
+    )
+    liquidations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(LIQUIDATION_COLUMNS))
+    )
     bars_processed: int = 0
     events_processed: int = 0
     elapsed_s: float = 0.0

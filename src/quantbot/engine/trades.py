@@ -3,7 +3,8 @@
 A trade opens when a strategy's position in a symbol leaves zero and closes when it
 returns to zero; a fill that flips the position closes one trade and opens the next
 (its quantity and fee split between them). Entry and exit prices are
-quantity-weighted averages; the P&L is net of every fee of the trade's fills.
+quantity-weighted averages; the P&L is net of every fee of the trade's fills and of
+the funding its perpetual position paid or received while it was open.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from quantbot.engine.results import TRADE_COLUMNS
 
-__all__ = ["FillRecord", "build_trades"]
+__all__ = ["FillRecord", "FundingRecord", "build_trades"]
 
 _FLAT = 1e-12
 
@@ -33,6 +34,16 @@ class FillRecord:
     fee: float
 
 
+@dataclass(frozen=True, slots=True)
+class FundingRecord:
+    """A funding payment a strategy's position received (``amount`` < 0: paid), quote units."""
+
+    ts_ms: int
+    strategy: str
+    symbol: str
+    amount: float
+
+
 @dataclass(slots=True)
 class _Open:
     long: bool
@@ -42,6 +53,7 @@ class _Open:
     exit_qty: float = 0.0
     exit_value: float = 0.0
     fees: float = 0.0
+    funding: float = 0.0
     size: float = 0.0
     position: float = 0.0
 
@@ -73,7 +85,7 @@ class _Open:
         gross = direction * (self.exit_value - self.exit_qty * entry_price)
         if is_open:
             gross += direction * abs(self.position) * (exit_price - entry_price)
-        pnl = gross - self.fees
+        pnl = gross - self.fees + self.funding
         side = "long" if self.long else "short"
         return (
             strategy,
@@ -87,23 +99,33 @@ class _Open:
             self.fees,
             pnl,
             is_open,
+            self.funding,
         )
 
 
 def build_trades(
-    fills: Iterable[FillRecord],
+    records: Iterable[FillRecord | FundingRecord],
     *,
     last_ts_ms: int,
     last_prices: Mapping[str, float],
 ) -> pd.DataFrame:
-    """Trades of ``fills`` (in time order) with :data:`TRADE_COLUMNS`.
+    """Trades of ``records`` (fills and funding, in the order they were booked).
 
-    Trades still open are marked to ``last_prices`` at ``last_ts_ms`` and flagged.
+    Funding goes to the trade open in its strategy and symbol when it was booked. Trades
+    still open are marked to ``last_prices`` at ``last_ts_ms`` and flagged.
+
+    Returns:
+        A frame with :data:`TRADE_COLUMNS`.
     """
     rows: list[tuple[object, ...]] = []
     open_trades: dict[tuple[str, str], _Open] = {}
-    for f in fills:
+    for f in records:
         key = (f.strategy, f.symbol)
+        if isinstance(f, FundingRecord):
+            holding = open_trades.get(key)
+            if holding is not None:
+                holding.funding += f.amount
+            continue
         qty, fee = f.qty, f.fee
         while qty > _FLAT:
             trade = open_trades.get(key)

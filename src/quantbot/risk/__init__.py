@@ -1,7 +1,7 @@
 """Risk: the pre-trade check chain every order passes, in every mode.
 
-The venue's rules (tick, lot, minimum notional, balance) are in it now; the risk
-manager's portfolio rules, circuit breakers and sizing join the same chain.
+The venue's rules (tick, lot, minimum notional, balance, perpetual margin) are in it
+now; the risk manager's portfolio rules, circuit breakers and sizing join the same chain.
 """
 
 from quantbot.risk.chain import (
@@ -13,6 +13,7 @@ from quantbot.risk.chain import (
     PreTradeCheck,
     PreTradeState,
 )
+from quantbot.risk.margin import MarginCheck
 from quantbot.risk.venue_rules import (
     BalanceCheck,
     LotSizeCheck,
@@ -28,6 +29,7 @@ __all__ = [
     "CheckChain",
     "CheckDecision",
     "LotSizeCheck",
+    "MarginCheck",
     "MinNotionalCheck",
     "OrderIntent",
     "PreTradeCheck",

@@ -3,8 +3,9 @@
 An order starts as an :class:`OrderIntent` (what a strategy asked for). The chain runs
 its checks in order; each one approves it, amends it (a smaller quantity, a price on
 the tick grid) or rejects it with a reason naming the rule and the values. The first
-rejection stops the chain. Venue rules (tick and lot size, minimum notional, balance)
-come first; the portfolio rules of the risk manager are appended to the same chain.
+rejection stops the chain. Venue rules (tick and lot size, balance and margin, minimum
+notional) come first; the portfolio rules of the risk manager are appended to the same
+chain.
 
 Denials are values (:class:`CheckDecision`), never exceptions: a refused order is a
 normal outcome that the engine records and the strategy sees.
@@ -20,6 +21,7 @@ from typing import Protocol
 from quantbot.core import Instrument, OrderType, Side, StrategyId, TimeInForce
 
 __all__ = [
+    "NOTHING_QTY",
     "ChainOutcome",
     "CheckAction",
     "CheckChain",
@@ -29,6 +31,9 @@ __all__ = [
     "PreTradeState",
     "amended",
 ]
+
+NOTHING_QTY = 1e-12
+"""A quantity this small (below any market's lot) is nothing: an order for it is refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,7 @@ class CheckDecision:
 
 
 class PreTradeState(Protocol):
-    """What checks may read: rules, prices, balances, positions, open-order commitments."""
+    """What checks may read: rules, prices, balances, margin, positions, open-order commitments."""
 
     def instrument(self, symbol: str) -> Instrument:
         """Trading rules of ``symbol``."""
@@ -90,6 +95,18 @@ class PreTradeState(Protocol):
 
     def taker_fee_rate(self) -> float:
         """Taker fee as a fraction (0.001 = 0.1 %), to reserve for fees."""
+        ...
+
+    def leverage(self, symbol: str) -> float:
+        """Leverage of a perpetual: its initial margin is notional / leverage."""
+        ...
+
+    def available_margin(self, asset: str) -> float:
+        """Margin in ``asset`` free for new perpetual orders.
+
+        The wallet minus what open orders and positions commit, plus, when margined
+        cross, the unrealised PnL of every position at the mark.
+        """
         ...
 
 

@@ -3,16 +3,22 @@
 These are the refusals an exchange would answer with; checking them before sending
 saves a round trip, and in a backtest they make the simulated venue as strict as the
 real one. Messages name the rule and the values, e.g. ``min_notional 5 USDT not
-reached: 0.0001 x 30000 = 3 USDT``.
+reached: 0.0001 x 30000 = 3 USDT``. The margin of perpetual orders is checked by
+:class:`~quantbot.risk.margin.MarginCheck`, which :func:`venue_rule_checks` includes.
 """
 
 from __future__ import annotations
 
 from quantbot.core import OrderType, Side, quantize_price, quantize_qty
-from quantbot.risk.chain import CheckAction, CheckDecision, OrderIntent, PreTradeState, amended
-
-_NOTHING = 1e-12
-"""A quantity this small (below any market's lot) is nothing: an order for it is refused."""
+from quantbot.risk.chain import (
+    NOTHING_QTY,
+    CheckAction,
+    CheckDecision,
+    OrderIntent,
+    PreTradeState,
+    amended,
+)
+from quantbot.risk.margin import MarginCheck
 
 __all__ = ["BalanceCheck", "LotSizeCheck", "MinNotionalCheck", "TickSizeCheck", "venue_rule_checks"]
 
@@ -113,7 +119,7 @@ class BalanceCheck:
         if intent.qty <= affordable:
             return CheckDecision(self.name, CheckAction.APPROVE, intent)
         qty = quantize_qty(affordable, instrument.lot_size)
-        if qty <= _NOTHING:
+        if qty <= NOTHING_QTY:
             return CheckDecision(
                 self.name,
                 CheckAction.REJECT,
@@ -123,6 +129,12 @@ class BalanceCheck:
         return amended(self.name, intent, f"qty cut to the free {asset} {have:g}", qty=qty)
 
 
-def venue_rule_checks() -> list[TickSizeCheck | LotSizeCheck | BalanceCheck | MinNotionalCheck]:
-    """The venue rules in the order they run: prices, quantity, balance, then notional."""
-    return [TickSizeCheck(), LotSizeCheck(), BalanceCheck(), MinNotionalCheck()]
+def venue_rule_checks() -> list[
+    TickSizeCheck | LotSizeCheck | BalanceCheck | MarginCheck | MinNotionalCheck
+]:
+    """The venue rules in the order they run: prices, quantity, balance, margin, notional.
+
+    Balance (spot) and margin (perpetuals) may cut the quantity, so the minimum
+    notional is checked after them, on what is left.
+    """
+    return [TickSizeCheck(), LotSizeCheck(), BalanceCheck(), MarginCheck(), MinNotionalCheck()]

@@ -8,16 +8,29 @@ from quantbot.strategies.base import (
     StrategyParams,
     WakeMasks,
 )
+from quantbot.strategies.dca import Dca, DcaParams
+from quantbot.strategies.donchian_breakout import DonchianBreakout, DonchianBreakoutParams
 from quantbot.strategies.ema_cross import EmaCross, EmaCrossParams
 from quantbot.strategies.errors import StrategyError, UnknownStrategy
+from quantbot.strategies.momentum import Momentum
+from quantbot.strategies.momentum_params import MomentumParams
 from quantbot.strategies.registry import STRATEGIES, create_strategy
+from quantbot.strategies.rsi_reversion import RsiReversion, RsiReversionParams
 
 __all__ = [
     "STRATEGIES",
     "Bar",
+    "Dca",
+    "DcaParams",
+    "DonchianBreakout",
+    "DonchianBreakoutParams",
     "EmaCross",
     "EmaCrossParams",
     "MarketHistory",
+    "Momentum",
+    "MomentumParams",
+    "RsiReversion",
+    "RsiReversionParams",
     "Strategy",
     "StrategyContext",
     "StrategyError",

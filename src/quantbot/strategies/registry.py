@@ -7,12 +7,18 @@ from types import MappingProxyType
 from typing import Any
 
 from quantbot.strategies.base import Strategy
+from quantbot.strategies.dca import Dca
+from quantbot.strategies.donchian_breakout import DonchianBreakout
 from quantbot.strategies.ema_cross import EmaCross
 from quantbot.strategies.errors import UnknownStrategy
+from quantbot.strategies.momentum import Momentum
+from quantbot.strategies.rsi_reversion import RsiReversion
 
 __all__ = ["STRATEGIES", "create_strategy"]
 
-STRATEGIES: Mapping[str, type[Strategy]] = MappingProxyType({cls.name: cls for cls in (EmaCross,)})
+STRATEGIES: Mapping[str, type[Strategy]] = MappingProxyType(
+    {cls.name: cls for cls in (EmaCross, RsiReversion, DonchianBreakout, Momentum, Dca)}
+)
 """Every registered strategy class by its name."""
 
 

@@ -9,10 +9,13 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.data.synthetic import generate_market
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
+from quantbot.engine.instruments import instrument_for
 from quantbot.engine.results import BacktestResult
 from quantbot.strategies import Strategy, create_strategy
-from quantbot.venues.simulated import FillModel
+from quantbot.venues.simulated import FillModel, MarginModel
 from unit.engine.strategies_for_tests import (
     LimitLadder,
     LimitLadderParams,
@@ -20,9 +23,10 @@ from unit.engine.strategies_for_tests import (
     MixedOrdersParams,
 )
 
-from factories import make_backtest_data
+from factories import START_MS, make_backtest_data
 
 BTC, ETH = "BTC/USDT", "ETH/USDT"
+BTC_PERP, ETH_PERP = "BTC/USDT:USDT", "ETH/USDT:USDT"
 CAPITAL = 100_000.0
 
 StrategyMaker = Callable[[], Strategy]
@@ -33,6 +37,27 @@ StrategyMaker = Callable[[], Strategy]
 def market(seed: int, minutes: int = 2 * 1440, symbols: tuple[str, ...] = (BTC,)) -> BacktestData:
     """A synthetic market, built once per seed, length and symbols."""
     return make_backtest_data(symbols, minutes=minutes, seed=seed)
+
+
+@functools.cache
+def perp_market(
+    seed: int, minutes: int = 1440, symbols: tuple[str, ...] = (BTC_PERP,)
+) -> BacktestData:
+    """Synthetic perpetuals whose trades and marks differ: the spot path is traded, the
+    generator's mark candles (spot times 1 + basis) are the marks, and its funding is
+    settled; spot symbols among ``symbols`` are plain spot markets."""
+    spots = [s.split(":")[0] for s in symbols]
+    market = generate_market(
+        list(dict.fromkeys(spots)), start_ms=START_MS, minutes=minutes, seed=seed
+    )
+    arrays, marks, funding = {}, {}, {}
+    for symbol, spot in zip(symbols, spots, strict=True):
+        arrays[symbol] = OhlcvArrays.from_frame(market.candles[spot])
+        if symbol != spot:
+            marks[symbol] = OhlcvArrays.from_frame(market.mark_candles(spot))
+            funding[symbol] = market.funding[spot].loc[:, ["ts_ms", "funding_rate"]]
+    instruments = {s: instrument_for(s, float(a.close[0])) for s, a in arrays.items()}
+    return BacktestData("1m", arrays, instruments, funding=funding, marks=marks)
 
 
 def ema_cross(
@@ -53,8 +78,12 @@ def ladder(symbol: str = BTC, **params: float) -> StrategyMaker:
     )
 
 
-def mixed(symbols: Sequence[str] = (BTC,), **params: float) -> StrategyMaker:
-    return lambda: MixedOrders(MixedOrdersParams(**params), symbols=symbols, strategy_id="mixed")
+def mixed(
+    symbols: Sequence[str] = (BTC,), strategy_id: str = "mixed", **params: float
+) -> StrategyMaker:
+    return lambda: MixedOrders(
+        MixedOrdersParams(**params), symbols=symbols, strategy_id=strategy_id
+    )
 
 
 fill_models = st.builds(
@@ -69,6 +98,14 @@ fill_models = st.builds(
 )
 """Fill models from frictionless to volume-starved (0.002 of a bar makes partial fills)."""
 
+margin_models = st.builds(
+    MarginModel,
+    mode=st.sampled_from(["isolated", "cross"]),
+    leverage=st.sampled_from([1.0, 10.0, 50.0, 100.0]),
+    liquidation_fee_pct=st.sampled_from([0.0, 1.0]),
+)
+"""From fully margined to liquidated by a 1 % move."""
+
 
 def run(
     data: BacktestData,
@@ -76,9 +113,14 @@ def run(
     *,
     model: FillModel | None = None,
     skip: bool = True,
+    margin: MarginModel | None = None,
+    capital: float = CAPITAL,
 ) -> BacktestResult:
     config = BacktestConfig(
-        initial_capital=CAPITAL, fill_model=model or FillModel(), skip_idle_bars=skip
+        initial_capital=capital,
+        fill_model=model or FillModel(),
+        skip_idle_bars=skip,
+        margin=margin or MarginModel(),
     )
     return run_backtest(data, strategies, config)
 
@@ -88,6 +130,8 @@ def assert_same_run(a: BacktestResult, b: BacktestResult) -> None:
     pd.testing.assert_frame_equal(a.fills, b.fills, check_exact=True)
     pd.testing.assert_frame_equal(a.trades, b.trades, check_exact=True)
     pd.testing.assert_frame_equal(a.rejections, b.rejections, check_exact=True)
+    pd.testing.assert_frame_equal(a.funding, b.funding, check_exact=True)
+    pd.testing.assert_frame_equal(a.liquidations, b.liquidations, check_exact=True)
     np.testing.assert_array_equal(a.equity, b.equity)
     assert a.strategy_equity.keys() == b.strategy_equity.keys()
     for strategy_id, curve in a.strategy_equity.items():

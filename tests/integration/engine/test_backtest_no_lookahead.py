@@ -28,6 +28,46 @@ from unit.engine.strategies_for_tests import Recorded
 
 REGISTERED_CASES: dict[str, dict[str, Any]] = {
     "ema_cross": {},  # its defaults: 9/21, entries of 10 % of equity
+    "rsi_reversion": {},  # its defaults: RSI 14, in above 30, out above 50 or back below 30
+    "donchian_breakout": {"params": {"entry_period": 30, "atr_stop": 2.0}},
+    # Trailing (a stop moved every candle), a stop-loss, timers for the cooldown, and
+    # safety orders close enough to fill on the synthetic market.
+    "dca": {
+        "params": {
+            "price_deviation_pct": 0.2,
+            "take_profit_pct": 0.4,
+            "trailing_deviation_pct": 0.1,
+            "stop_loss_pct": 2.0,
+            "cooldown_minutes": 15,
+        }
+    },
+    # One day of data: 5m decisions confirmed on 15m with short periods and loose entry
+    # rules, so that every seed trades and all four exits, the higher-timeframe trend,
+    # the funding window and the cooldown cross the cut.
+    "momentum": {
+        "symbols": [BTC, ETH],
+        "params": {
+            "timeframe": "5m",
+            "confirmation_timeframe": "15m",
+            "ema_fast": 5,
+            "ema_slow": 13,
+            "macd_fast": 6,
+            "macd_slow": 13,
+            "macd_signal": 4,
+            "rsi_period": 7,
+            "adx_period": 7,
+            "atr_period": 7,
+            "divergence_lookback": 7,
+            "rsi_long_threshold": 50.0,
+            "rsi_short_threshold": 50.0,
+            "adx_min_strength": 10.0,
+            "volume_surge_multiplier": 1.0,
+            "min_daily_volume_usd": 0.0,
+            "time_stop_hours": 1.0,
+            "time_stop_target_r": 1.0,
+            "cooldown_after_loss_minutes": 30,
+        },
+    },
 }
 """Per registered strategy: ``params`` (over its defaults), and optionally ``symbols``
 and ``timeframe``. EVERY strategy in ``quantbot.strategies.STRATEGIES`` must appear

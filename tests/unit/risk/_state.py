@@ -14,7 +14,7 @@ PERP = "BTC/USDT:USDT"
 
 @dataclass
 class State:
-    """What the checks read: instruments, last prices, free balances, positions, fee."""
+    """What the checks read: instruments, last prices, free balances, positions, fee, margin."""
 
     instruments: dict[str, Instrument] = field(
         default_factory=lambda: {
@@ -26,6 +26,8 @@ class State:
     balances: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0, "BTC": 1.0})
     positions: dict[str, float] = field(default_factory=dict)
     fee_rate: float = 0.001
+    leverages: dict[str, float] = field(default_factory=dict)
+    margins: dict[str, float] = field(default_factory=lambda: {"USDT": 10_000.0})
 
     def instrument(self, symbol: str) -> Instrument:
         return self.instruments[symbol]
@@ -41,6 +43,12 @@ class State:
 
     def taker_fee_rate(self) -> float:
         return self.fee_rate
+
+    def leverage(self, symbol: str) -> float:
+        return self.leverages.get(symbol, 1.0)
+
+    def available_margin(self, asset: str) -> float:
+        return self.margins.get(asset, 0.0)
 
 
 def intent(

@@ -13,6 +13,7 @@ from quantbot.risk import (
     CheckChain,
     CheckDecision,
     LotSizeCheck,
+    MarginCheck,
     MinNotionalCheck,
     OrderIntent,
     PreTradeState,
@@ -75,19 +76,21 @@ def test_then_appends_checks_that_run_after_the_existing_ones() -> None:
         "tick_size",
         "lot_size",
         "balance",
+        "margin",
         "min_notional",
         "portfolio_rule",
     ]
-    assert len(chain.checks) == 4  # the original chain is unchanged
+    assert len(chain.checks) == 5  # the original chain is unchanged
     assert outcome.rejection is not None
     assert outcome.rejection.check == "portfolio_rule"
 
 
-def test_venue_rules_run_prices_then_quantity_then_balance_then_notional() -> None:
+def test_venue_rules_run_prices_then_quantity_then_balance_and_margin_then_notional() -> None:
     assert [type(c) for c in venue_rule_checks()] == [
         TickSizeCheck,
         LotSizeCheck,
         BalanceCheck,
+        MarginCheck,
         MinNotionalCheck,
     ]
 
@@ -103,6 +106,7 @@ def test_venue_rules_round_an_order_and_pass_it_on() -> None:
     assert [d.action for d in outcome.decisions] == [
         CheckAction.AMEND,
         CheckAction.AMEND,
+        CheckAction.APPROVE,
         CheckAction.APPROVE,
         CheckAction.APPROVE,
     ]
@@ -121,7 +125,12 @@ def test_order_cut_by_the_balance_below_the_minimum_notional_is_rejected_there()
 
     outcome = CheckChain(venue_rule_checks()).run(intent(Side.BUY, 1.0), state)
 
-    assert [d.action for d in outcome.decisions][-2:] == [CheckAction.AMEND, CheckAction.REJECT]
+    assert [d.check for d in outcome.decisions][-3:] == ["balance", "margin", "min_notional"]
+    assert [d.action for d in outcome.decisions][-3:] == [
+        CheckAction.AMEND,
+        CheckAction.APPROVE,
+        CheckAction.REJECT,
+    ]
     assert outcome.rejection is not None
     assert outcome.rejection.check == "min_notional"
     assert outcome.rejection.reason.startswith("min_notional 5 USDT not reached: 0.029 x 100")

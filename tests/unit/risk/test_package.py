@@ -13,6 +13,7 @@ def test_public_names_are_pinned_and_importable() -> None:
         "CheckChain",
         "CheckDecision",
         "LotSizeCheck",
+        "MarginCheck",
         "MinNotionalCheck",
         "OrderIntent",
         "PreTradeCheck",

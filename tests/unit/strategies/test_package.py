@@ -8,9 +8,17 @@ import quantbot.strategies as package
 def test_public_names_are_pinned_and_importable() -> None:
     assert sorted(package.__all__) == [
         "Bar",
+        "Dca",
+        "DcaParams",
+        "DonchianBreakout",
+        "DonchianBreakoutParams",
         "EmaCross",
         "EmaCrossParams",
         "MarketHistory",
+        "Momentum",
+        "MomentumParams",
+        "RsiReversion",
+        "RsiReversionParams",
         "STRATEGIES",
         "Strategy",
         "StrategyContext",

@@ -1,6 +1,25 @@
-"""The simulated venue: fills orders against candles with a stated fill model."""
+"""The simulated venue: fills orders against candles with a stated fill model, margins perpetuals."""
 
 from quantbot.venues.simulated.fill_model import FillModel
+from quantbot.venues.simulated.margin import (
+    Liquidation,
+    MarginAccount,
+    MarginMode,
+    MarginModel,
+    bankruptcy_price,
+    liquidation_price,
+)
 from quantbot.venues.simulated.venue import SimulatedVenue, VenueCancel, VenueFill
 
-__all__ = ["FillModel", "SimulatedVenue", "VenueCancel", "VenueFill"]
+__all__ = [
+    "FillModel",
+    "Liquidation",
+    "MarginAccount",
+    "MarginMode",
+    "MarginModel",
+    "SimulatedVenue",
+    "VenueCancel",
+    "VenueFill",
+    "bankruptcy_price",
+    "liquidation_price",
+]

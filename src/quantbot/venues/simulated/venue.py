@@ -154,6 +154,17 @@ class SimulatedVenue:
         """The venue's net position in ``symbol`` (base units or contracts, signed)."""
         return self._books[symbol].position
 
+    def close_position(self, symbol: str) -> float:
+        """Flatten the net position in ``symbol``, which a liquidation closed; return what it was.
+
+        The liquidation is the venue's own execution, not a working order, so it takes
+        no bar capacity and no fee model: the margin engine prices it
+        (:mod:`quantbot.venues.simulated.margin`).
+        """
+        book = self._books[symbol]
+        closed, book.position = book.position, 0.0
+        return closed
+
     def working_orders(self, symbol: str) -> list[Order]:
         """Orders that may still fill on ``symbol``, oldest first."""
         return [w.order for w in self._books[symbol].working]

@@ -6,5 +6,16 @@ import quantbot.venues.simulated as package
 
 
 def test_public_names_are_pinned_and_importable() -> None:
-    assert sorted(package.__all__) == ["FillModel", "SimulatedVenue", "VenueCancel", "VenueFill"]
+    assert sorted(package.__all__) == [
+        "FillModel",
+        "Liquidation",
+        "MarginAccount",
+        "MarginMode",
+        "MarginModel",
+        "SimulatedVenue",
+        "VenueCancel",
+        "VenueFill",
+        "bankruptcy_price",
+        "liquidation_price",
+    ]
     assert all(hasattr(package, name) for name in package.__all__)

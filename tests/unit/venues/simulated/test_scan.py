@@ -1,8 +1,9 @@
-"""The forward scan and ``next_event_bar``: the bars the fast path may not skip.
+"""The forward scans and ``next_event_bar``: the bars the fast path may not skip.
 
 ``next_event_bar`` is checked against a brute-force loop over the same rule, and a venue
 driven only through the bars it names is checked to produce exactly the events of a
-venue that processes every bar.
+venue that processes every bar. The liquidation scan (:class:`LinearScan`) is checked
+against a bar-by-bar loop for every block size, so skipping blocks never skips a bar.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from quantbot.core import Order, OrderType, Side, TimeInForce
 from quantbot.venues.simulated import FillModel, VenueCancel, VenueFill
-from quantbot.venues.simulated.scan import first_crossing
+from quantbot.venues.simulated.scan import LinearScan, first_crossing
 
 from ._builders import Row, order, venue
 
@@ -187,3 +188,78 @@ def test_visiting_only_the_bars_next_event_bar_names_gives_the_events_of_every_b
         bar = event_driven.next_event_bar(bar + 1)
 
     assert seen == expected
+
+
+# -- LinearScan: the liquidation condition ------------------------------------------------------
+
+
+def _brute_linear(
+    lows: np.ndarray,
+    highs: np.ndarray,
+    rows: list[int],
+    coefs: list[float],
+    bound: float,
+    start: int,
+) -> int:
+    """The first bar >= start whose adverse prices meet the condition, bar by bar."""
+    for i in range(start, lows.shape[1]):
+        total = 0.0
+        for row, coef in zip(rows, coefs, strict=True):
+            total += coef * (lows[row, i] if coef > 0 else highs[row, i])
+        if total <= bound:
+            return i
+    return lows.shape[1]
+
+
+@given(
+    st.data(),
+    st.integers(1, 3),
+    st.integers(1, 60),
+    st.integers(1, 7),
+)
+def test_linear_scan_finds_the_first_bar_meeting_the_condition_whatever_the_block_size(
+    data: st.DataObject, symbols: int, bars: int, block: int
+) -> None:
+    prices = st.integers(80, 120).map(float)
+    lows = np.array(
+        [data.draw(st.lists(prices, min_size=bars, max_size=bars)) for _ in range(symbols)]
+    )
+    highs = lows + np.array(
+        [
+            data.draw(st.lists(st.integers(0, 6), min_size=bars, max_size=bars))
+            for _ in range(symbols)
+        ]
+    )
+    rows = data.draw(
+        st.lists(st.integers(0, symbols - 1), min_size=1, max_size=symbols, unique=True)
+    )
+    coefs = [data.draw(st.sampled_from([-2.5, -1.0, -0.3, 0.4, 1.0, 3.0])) for _ in rows]
+    bound = float(data.draw(st.integers(-300, 300)))
+    start = data.draw(st.integers(0, bars))
+    scan = LinearScan(list(lows), list(highs), block=block)
+    row_array, coef_array = np.array(rows, dtype=np.int64), np.array(coefs)
+
+    expected = _brute_linear(lows, highs, rows, coefs, bound, start)
+
+    assert scan.first(row_array, coef_array, bound, start) == expected
+    if start < bars:
+        assert scan.holds_at(row_array, coef_array, bound, start) == (expected == start)
+
+
+def test_linear_scan_uses_the_low_for_positive_and_the_high_for_negative_coefficients() -> None:
+    lows = [np.array([100.0, 95.0, 100.0]), np.array([10.0, 10.0, 10.0])]
+    highs = [np.array([101.0, 96.0, 101.0]), np.array([10.0, 10.0, 12.0])]
+    scan = LinearScan(lows, highs, block=2)
+    rows = np.array([0, 1], dtype=np.int64)
+
+    # 1 x low(0) - 10 x high(1) <= -5: bar 0: 100 - 100 = 0; bar 1: 95 - 100 = -5.
+    assert scan.first(rows, np.array([1.0, -10.0]), -5.0, 0) == 1
+    # Only the high of symbol 1 (12 at bar 2) brings -10 x high below -115.
+    assert scan.first(np.array([1], dtype=np.int64), np.array([-10.0]), -115.0, 0) == 2
+
+
+def test_linear_scan_never_meets_the_condition_on_a_bar_without_prices() -> None:
+    nan = float("nan")
+    scan = LinearScan([np.array([nan, 50.0])], [np.array([nan, 50.0])], block=1)
+
+    assert scan.first(np.array([0], dtype=np.int64), np.array([1.0]), 60.0, 0) == 1

@@ -1,0 +1,171 @@
+"""What strategies and the pre-trade checks see of the backtest engine.
+
+A strategy acts through a :class:`BacktestContext` (the engine's
+:class:`~quantbot.strategies.base.StrategyContext`); the check chain reads the account
+through a :class:`ChainState` (:class:`~quantbot.risk.PreTradeState`). Both are thin
+views of the engine, described by :class:`EngineView`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from quantbot.core import (
+    ClientOrderId,
+    Instrument,
+    Order,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+)
+from quantbot.engine.attribution import StrategyBook
+from quantbot.engine.backtest_setup import BacktestConfig
+from quantbot.engine.ledger import Ledger
+from quantbot.risk import OrderIntent
+from quantbot.strategies.base import Strategy
+from quantbot.venues.simulated import SimulatedVenue
+
+__all__ = ["BacktestContext", "ChainState", "EngineView"]
+
+
+class EngineView(Protocol):
+    """The parts of the engine the views read and call."""
+
+    instruments: Mapping[str, Instrument]
+    config: BacktestConfig
+    ledger: Ledger
+    venue: SimulatedVenue
+    bar: int
+
+    @property
+    def now_ms(self) -> int:
+        """The close of the bar being processed."""
+        ...
+
+    def last_price(self, symbol: str) -> float:
+        """The latest close of ``symbol``."""
+        ...
+
+    def mark_price(self, symbol: str) -> float:
+        """The price positions in ``symbol`` are valued at now."""
+        ...
+
+    def submit(self, strategy: Strategy, intent: OrderIntent) -> Order | None:
+        """Pass an order through the chain to the venue."""
+        ...
+
+    def cancel(self, strategy: Strategy, client_order_id: ClientOrderId) -> None:
+        """Cancel one of the strategy's orders."""
+        ...
+
+    def set_timer(self, strategy: Strategy, at_ms: int, name: str) -> None:
+        """Call the strategy's ``on_timer`` at the first bar close at or after ``at_ms``."""
+        ...
+
+
+class ChainState:
+    """The engine as the pre-trade checks see it (:class:`~quantbot.risk.PreTradeState`)."""
+
+    def __init__(self, engine: EngineView) -> None:
+        self._engine = engine
+
+    def instrument(self, symbol: str) -> Instrument:
+        """Trading rules of ``symbol``."""
+        return self._engine.instruments[symbol]
+
+    def last_price(self, symbol: str) -> float:
+        """Latest close of ``symbol``."""
+        return self._engine.last_price(symbol)
+
+    def free_balance(self, asset: str) -> float:
+        """Balance of ``asset`` not committed to orders or positions."""
+        return self._engine.ledger.free_balance(asset)
+
+    def position_qty(self, symbol: str) -> float:
+        """The account's net position in ``symbol``, as the venue holds it."""
+        return self._engine.venue.position(symbol)
+
+    def taker_fee_rate(self) -> float:
+        """The taker fee as a fraction."""
+        return self._engine.config.fill_model.taker_fee_pct / 100.0
+
+    def leverage(self, symbol: str) -> float:
+        """Leverage of the perpetual ``symbol``."""
+        return self._engine.config.margin.leverage_for(symbol)
+
+    def available_margin(self, asset: str) -> float:
+        """Margin free for new perpetual orders."""
+        return self._engine.ledger.available_margin(asset, self._engine.bar)
+
+
+class BacktestContext:
+    """What one strategy may do and read (:class:`~quantbot.strategies.base.StrategyContext`)."""
+
+    def __init__(self, engine: EngineView, strategy: Strategy, book: StrategyBook) -> None:
+        self._engine = engine
+        self._strategy = strategy
+        self._book = book
+
+    @property
+    def now_ms(self) -> int:
+        """The close of the bar being processed."""
+        return self._engine.now_ms
+
+    def submit(
+        self,
+        symbol: str,
+        side: Side,
+        qty: float,
+        *,
+        order_type: OrderType = OrderType.MARKET,
+        price: float | None = None,
+        stop_price: float | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        reduce_only: bool = False,
+        tag: str = "",
+    ) -> Order | None:
+        """Pass an order through the pre-trade checks to the venue; None if not an order."""
+        intent = OrderIntent(
+            self._strategy.strategy_id,
+            symbol,
+            side,
+            qty,
+            order_type,
+            price,
+            stop_price,
+            time_in_force,
+            reduce_only,
+            tag,
+        )
+        return self._engine.submit(self._strategy, intent)
+
+    def cancel(self, client_order_id: ClientOrderId) -> None:
+        """Cancel one of the strategy's open orders."""
+        self._engine.cancel(self._strategy, client_order_id)
+
+    def position(self, symbol: str) -> Position:
+        """The strategy's own position in ``symbol``."""
+        return self._book.position(self._engine.instruments[symbol])
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """The strategy's orders that may still fill, of ``symbol`` or all."""
+        return [o for o in self._book.open_orders.values() if symbol is None or o.symbol == symbol]
+
+    def instrument(self, symbol: str) -> Instrument:
+        """Trading rules of ``symbol``."""
+        return self._engine.instruments[symbol]
+
+    def last_price(self, symbol: str) -> float:
+        """Latest close of ``symbol``."""
+        return self._engine.last_price(symbol)
+
+    def equity(self) -> float:
+        """The strategy's capital plus its P&L, perpetuals at the mark."""
+        prices = {s: self._engine.mark_price(s) for s in self._book.positions}
+        return self._book.equity(prices)
+
+    def set_timer(self, at_ms: int, name: str = "") -> None:
+        """Call ``on_timer(name)`` at the first bar close at or after ``at_ms``."""
+        self._engine.set_timer(self._strategy, at_ms, name)

@@ -1,0 +1,136 @@
+"""Loading a backtest's market: funding and mark prices of perpetuals from files, store, generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from quantbot.config.settings import DataQualitySettings
+from quantbot.data.errors import DataError, DataQualityError
+from quantbot.data.store import CandleStore
+from quantbot.engine.loading import from_files, from_store, from_synthetic
+
+from factories import START_MS
+
+PERP = "BTC/USDT:USDT"
+HOUR_MS = 3_600_000
+MINUTE_MS = 60_000
+STRICT = DataQualitySettings()
+HOURS = 24
+"""A day of 1m candles and 1h marks, with settlements every 8 hours."""
+
+
+def _candles(period_ms: int, count: int, scale: float = 1.0) -> pd.DataFrame:
+    close = 100.0 + np.sin(np.arange(count) / 7.0)
+    return pd.DataFrame(
+        {
+            "ts_ms": START_MS + period_ms * np.arange(count, dtype=np.int64),
+            "open": close * scale,
+            "high": close * scale + 0.5,
+            "low": close * scale - 0.5,
+            "close": close * scale,
+            "volume": 5.0,
+        }
+    )
+
+
+def _settlements(hours: list[int], rate: float = 0.0001) -> pd.DataFrame:
+    return pd.DataFrame({"ts_ms": [START_MS + h * HOUR_MS for h in hours], "funding_rate": rate})
+
+
+def _write(path: Path, frame: pd.DataFrame) -> Path:
+    frame.rename(columns={"ts_ms": "timestamp"}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    """A perpetual's 1m candles with its funding and 1h marks beside them, as in ../shared/data."""
+    _write(tmp_path / "binance-usdm_BTC-USDT-PERP_1m.csv", _candles(MINUTE_MS, HOURS * 60))
+    _write(tmp_path / "binance-usdm_BTC-USDT-PERP_funding.csv", _settlements([0, 8, 16, 24]))
+    _write(tmp_path / "binance-usdm_BTC-USDT-PERP_mark_1h.csv", _candles(HOUR_MS, HOURS, 1.001))
+    return tmp_path
+
+
+def test_funding_and_marks_next_to_the_candle_file_are_loaded_with_it(files: Path) -> None:
+    market = from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv"], quality=STRICT)
+
+    data = market.data
+    # Settlements after the first open and up to the last close: 8h, 16h and 24h.
+    assert data.funding[PERP]["ts_ms"].tolist() == [START_MS + h * HOUR_MS for h in (8, 16, 24)]
+    marks = data.marks[PERP]
+    np.testing.assert_array_equal(marks.ts_ms, data.arrays[PERP].ts_ms)
+    assert marks.close[:59] == pytest.approx(data.arrays[PERP].close[:59])  # no mark closed yet
+    assert marks.close[59] == pytest.approx(100.0 * 1.001 + 1.001 * np.sin(0 / 7.0), rel=1e-12)
+
+
+def test_funding_and_mark_files_given_among_the_paths_are_used_instead(files: Path) -> None:
+    (files / "other").mkdir()
+    given = _write(
+        files / "other" / "binance-usdm_BTC-USDT-PERP_funding.csv", _settlements([8], 0.01)
+    )
+
+    market = from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv", given], quality=STRICT)
+
+    assert market.data.funding[PERP]["funding_rate"].tolist() == [0.01]
+    assert PERP not in market.data.marks  # only the files given are read then
+
+
+def test_funding_file_of_a_symbol_without_candles_is_refused(files: Path) -> None:
+    stray = _write(files / "binance-usdm_ETH-USDT-PERP_funding.csv", _settlements([8]))
+
+    with pytest.raises(DataError, match="no candle file of that symbol"):
+        from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv", stray], quality=STRICT)
+
+
+def test_missing_settlements_are_refused_under_the_error_policy_and_pay_nothing_otherwise(
+    files: Path,
+) -> None:
+    _write(files / "binance-usdm_BTC-USDT-PERP_funding.csv", _settlements([0, 8, 24]))
+    candles = [files / "binance-usdm_BTC-USDT-PERP_1m.csv"]
+
+    with pytest.raises(DataQualityError, match="gaps"):
+        from_files(candles, quality=STRICT)
+    market = from_files(candles, quality=DataQualitySettings(policy="ffill"))
+
+    assert market.data.funding[PERP]["ts_ms"].tolist() == [START_MS + h * HOUR_MS for h in (8, 24)]
+
+
+def test_spot_candles_get_no_funding_even_with_a_file_beside_them(tmp_path: Path) -> None:
+    _write(tmp_path / "binance_BTC-USDT_1m.csv", _candles(MINUTE_MS, 60))
+    _write(tmp_path / "binance_BTC-USDT_funding.csv", _settlements([1]))
+
+    market = from_files([tmp_path / "binance_BTC-USDT_1m.csv"], quality=STRICT)
+
+    assert market.data.funding == {}
+    assert market.data.marks == {}
+
+
+def test_the_store_serves_funding_and_the_best_mark_timeframe(tmp_path: Path) -> None:
+    store = CandleStore(tmp_path / "market")
+    store.append("binance", PERP, "1m", _candles(MINUTE_MS, HOURS * 60))
+    store.append("binance", PERP, "1h", _candles(HOUR_MS, HOURS, 1.002), kind="mark")
+    store.append("binance", PERP, "4h", _candles(4 * HOUR_MS, HOURS // 4, 0.5), kind="mark")
+    store.append_funding("binance", PERP, _settlements([0, 8, 16, 24]))
+
+    market = from_store(store, "binance", [PERP], "1m", quality=STRICT)
+
+    assert len(market.data.funding[PERP]) == 3
+    # The 1h marks (the finest coarser series), not the 4h ones.
+    assert market.data.marks[PERP].close[59] == pytest.approx(100.0 * 1.002, rel=1e-12)
+
+
+def test_the_synthetic_perpetual_settles_every_8_hours_and_trades_at_its_mark() -> None:
+    market = from_synthetic(["BTC/USDT", PERP], start_ms=START_MS, days=2, seed=4, quality=STRICT)
+
+    data = market.data
+    settled = data.funding[PERP]["ts_ms"].to_numpy()
+    assert np.all(settled % (8 * HOUR_MS) == 0)
+    assert len(settled) == 6  # 8h, 16h, 24h, 32h, 40h, 48h
+    assert "BTC/USDT" not in data.funding
+    assert PERP not in data.marks  # it trades at its mark: the candles are the marks
+    basis = data.arrays[PERP].close / data.arrays["BTC/USDT"].close - 1
+    assert 0 < np.abs(basis).max() < 0.01
