@@ -69,6 +69,7 @@ from quantbot.engine.history import CandleHistory
 from quantbot.engine.ledger import Ledger
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.trades import build_trades
+from quantbot.engine.watches import PriceWatches
 from quantbot.logs import LogEvent, log_event
 from quantbot.risk import CheckChain, OrderIntent, venue_rule_checks
 from quantbot.strategies.base import Bar, Strategy
@@ -190,6 +191,7 @@ class _Engine:
         self.trade_seq = 0
         self.rejections: list[tuple[Any, ...]] = []
         self.timers: list[tuple[int, int, StrategyId, str]] = []
+        self.watches = PriceWatches(data.arrays)
         self.events = 0
 
     # -- the loop -----------------------------------------------------------------
@@ -238,6 +240,11 @@ class _Engine:
         settled = self.funding.next_bar() <= i and self._settle_funding(i)
         for callback in callbacks:
             callback()
+        for watch in self.watches.due(i):
+            run = self.runs[watch.strategy_id]
+            if not run.halted:
+                bar = self._bar(run.strategy, watch.symbol, i, timeframe=self.data.timeframe)
+                self._call(run, "on_price_alert", run.strategy.on_price_alert, bar, run.context)
         wake_bar = self.wake_bar
         while self.pointer < len(wake_bar) and wake_bar[self.pointer] == i:
             run = self.run_order[self.wake_code[self.pointer]]
@@ -262,7 +269,12 @@ class _Engine:
         """
         if not self.config.skip_idle_bars:
             return i + 1
-        candidates = [self.venue.next_event_bar(i + 1), self.funding.next_bar(), len(self.ts)]
+        candidates = [
+            self.venue.next_event_bar(i + 1),
+            self.funding.next_bar(),
+            self.watches.next_bar(i + 1),
+            len(self.ts),
+        ]
         if self.margin is not None:
             candidates.append(self.margin.next_liquidation_bar(i + 1))
         if self.pointer < len(self.wake_bar):
@@ -330,11 +342,15 @@ class _Engine:
             result.append((decision, mask))
         return result
 
-    def _bar(self, strategy: Strategy, symbol: str, index: int) -> Bar:
-        candles = self.history.candles(symbol, strategy.timeframe)
+    def _bar(
+        self, strategy: Strategy, symbol: str, index: int, *, timeframe: str | None = None
+    ) -> Bar:
+        """Candle ``index`` of ``symbol`` at ``timeframe`` (the strategy's by default)."""
+        timeframe = timeframe or strategy.timeframe
+        candles = self.history.candles(symbol, timeframe)
         return Bar(
             symbol,
-            strategy.timeframe,
+            timeframe,
             index,
             int(candles.ts_ms[index]),
             float(candles.open[index]),
@@ -369,6 +385,7 @@ class _Engine:
         )
         for order in list(run.book.open_orders.values()):
             self._cancel(order)
+        self.watches.clear(run.strategy.strategy_id)
 
     # -- orders ---------------------------------------------------------------------
 
@@ -649,6 +666,13 @@ class _Engine:
         if self.bar < 0:
             return float(self.data.mark_arrays(symbol).open[0])
         return float(self.valuation[symbol][self.bar])
+
+    def watch_price(
+        self, strategy: Strategy, symbol: str, above: float | None, below: float | None
+    ) -> None:
+        if symbol not in self.data.arrays:
+            raise ValueError(f"cannot watch {symbol}: not in the data")
+        self.watches.set(strategy.strategy_id, symbol, above, below)
 
     def set_timer(self, strategy: Strategy, at_ms: int, name: str) -> None:
         bar = int(np.searchsorted(self.ts + self.period_ms, at_ms, side="left"))

@@ -64,6 +64,12 @@ class EngineView(Protocol):
         """Call the strategy's ``on_timer`` at the first bar close at or after ``at_ms``."""
         ...
 
+    def watch_price(
+        self, strategy: Strategy, symbol: str, above: float | None, below: float | None
+    ) -> None:
+        """Set, replace or remove the strategy's price watch on ``symbol``."""
+        ...
+
 
 class ChainState:
     """The engine as the pre-trade checks see it (:class:`~quantbot.risk.PreTradeState`)."""
@@ -169,3 +175,9 @@ class BacktestContext:
     def set_timer(self, at_ms: int, name: str = "") -> None:
         """Call ``on_timer(name)`` at the first bar close at or after ``at_ms``."""
         self._engine.set_timer(self._strategy, at_ms, name)
+
+    def watch_price(
+        self, symbol: str, *, above: float | None = None, below: float | None = None
+    ) -> None:
+        """Call ``on_price_alert`` when ``symbol`` reaches ``above`` or ``below``."""
+        self._engine.watch_price(self._strategy, symbol, above, below)

@@ -18,8 +18,9 @@ How the engine calls a strategy (the order of hooks, every mode):
 3. Per bar, in this order: the venue's events of that bar, in the order the venue
    produced them — executions (``on_fill``) and orders it ended (``on_order_update``:
    canceled, expired) — all booked before the first callback; then ``on_candle`` for
-   every symbol whose candle of the strategy's timeframe closed with a wake; then due
-   timers (``on_timer``). Orders refused by the pre-trade checks come back REJECTED
+   every symbol whose candle of the strategy's timeframe closed with a wake, preceded by
+   the price watches that bar reached (``on_price_alert``); then due timers
+   (``on_timer``). Orders refused by the pre-trade checks come back REJECTED
    from ``ctx.submit`` itself, without an ``on_order_update``.
 4. ``on_stop(ctx)`` after the last bar.
 
@@ -167,6 +168,18 @@ class StrategyContext(Protocol):
         """This strategy's capital plus its P&L marked at the latest closes."""
         ...
 
+    def watch_price(
+        self, symbol: str, *, above: float | None = None, below: float | None = None
+    ) -> None:
+        """Wake the strategy when ``symbol`` reaches a price.
+
+        ``on_price_alert`` runs at the close of the first bar whose high reaches
+        ``above`` or whose low reaches ``below``. One watch per symbol: a new call replaces it, a call with neither price removes
+        it, and it is removed when it fires. Watches are found ahead like resting
+        orders, so they cost nothing on the bars between.
+        """
+        ...
+
     def set_timer(self, at_ms: int, name: str = "") -> None:
         """Call ``on_timer`` at the first bar close at or after ``at_ms``.
 
@@ -237,6 +250,13 @@ class Strategy(ABC):
 
     def on_order_update(self, order: Order, ctx: StrategyContext) -> None:
         """Called when one of its orders is canceled, rejected or expires."""
+        return
+
+    def on_price_alert(self, bar: Bar, ctx: StrategyContext) -> None:
+        """Called when a price watched with ``ctx.watch_price`` was reached on ``bar``.
+
+        ``bar`` is the base-timeframe bar that reached it.
+        """
         return
 
     def on_timer(self, name: str, ctx: StrategyContext) -> None:

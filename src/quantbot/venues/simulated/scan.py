@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["SCAN_BLOCK_BARS", "LinearScan", "first_crossing"]
+__all__ = ["SCAN_BLOCK_BARS", "CrossingScan", "LinearScan", "first_crossing"]
 
 SCAN_BLOCK_BARS = 512
 """Bars per block of :class:`LinearScan`: a year of minutes is about 1,000 blocks."""
@@ -53,6 +53,33 @@ def first_crossing(
     if start >= low.shape[0]:
         return int(low.shape[0])
     return int(_first_crossing(low, high, start, low_at, high_at))
+
+
+class CrossingScan:
+    """:func:`first_crossing` over one symbol's candles, remembering its last answer.
+
+    Between events the engine asks again from a later start with the same thresholds;
+    while the start has not passed the last answer, the answer is the same, so a
+    resting order far from the price costs one scan, not one per event.
+    """
+
+    __slots__ = ("_high", "_high_at", "_low", "_low_at", "_result", "_start")
+
+    def __init__(self, low: np.ndarray, high: np.ndarray) -> None:
+        self._low, self._high = low, high
+        self._low_at, self._high_at, self._start, self._result = np.nan, np.nan, -1, -1
+
+    def first(self, start: int, low_at: float, high_at: float) -> int:
+        """First bar ``>= start`` with ``low <= low_at`` or ``high >= high_at``."""
+        if (
+            low_at == self._low_at
+            and high_at == self._high_at
+            and self._start <= start <= self._result
+        ):
+            return self._result
+        self._low_at, self._high_at, self._start = low_at, high_at, start
+        self._result = first_crossing(self._low, self._high, start, low_at, high_at)
+        return self._result
 
 
 @njit(cache=True, nogil=True)

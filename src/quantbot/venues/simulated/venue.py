@@ -21,7 +21,11 @@ The fill model, bar by bar (documented in docs/backtesting.md):
   When a position's stop and its target are both inside one bar's range, the stop
   wins, unless the open had already passed the target (then the target filled at the
   open). Stops fill at their stop price with slippage, limits at their limit price as
-  makers (touching the limit is enough unless ``fill_limits_on_touch`` is off).
+  makers (touching the limit is enough unless ``fill_limits_on_touch`` is off). A
+  limit that could not fill at the open (a reduce-only with no position yet, no
+  volume left) and becomes able to later in a bar whose whole range is beyond it
+  fills at the bar's worst price that honours its limit: a taker on its arrival bar,
+  a maker after (it rested). No fill is ever priced outside its bar.
   A stop-limit whose limit is at or beyond its stop fills at the stop when triggered;
   one whose limit is inside the stop rests from the next bar on.
 - **Volume**: all fills on one bar together take at most ``max_volume_share`` of the
@@ -44,7 +48,7 @@ from dataclasses import dataclass, field
 from quantbot.core import QTY_REL_TOL, Instrument, Order, OrderType, Side, TimeInForce, quantize_qty
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.venues.simulated.fill_model import FillModel
-from quantbot.venues.simulated.scan import first_crossing
+from quantbot.venues.simulated.scan import CrossingScan
 
 __all__ = ["SimulatedVenue", "VenueCancel", "VenueFill"]
 
@@ -108,6 +112,10 @@ class _Book:
     instrument: Instrument
     working: list[_Working] = field(default_factory=list)
     position: float = 0.0
+    scan: CrossingScan = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scan = CrossingScan(self.arrays.low, self.arrays.high)
 
 
 VenueEvent = VenueFill | VenueCancel
@@ -215,9 +223,7 @@ class SimulatedVenue:
                     high_at = min(high_at, trigger)
             best = min(best, arriving)
             if low_at > -math.inf or high_at < math.inf:
-                best = min(
-                    best, first_crossing(book.arrays.low, book.arrays.high, start, low_at, high_at)
-                )
+                best = min(best, book.scan.first(start, low_at, high_at))
         return int(best) if best != math.inf else 2**62
 
     def process_bar(self, bar: int) -> list[VenueEvent]:
@@ -271,7 +277,7 @@ class _BarMatcher:
                 and w.rests_from <= self.bar
                 and self._limit_touched(w.order.side, limit)
             ):
-                self._fill(w, limit, maker=True)
+                self._limit_in_range(w, limit)
         for w in active:
             o = w.order
             if self._working(w) and w.arrival == self.bar and o.time_in_force in _AT_ARRIVAL_ONLY:
@@ -328,6 +334,27 @@ class _BarMatcher:
             self._fill(w, o.stop_price, maker=False, limit=o.price)
         else:
             w.rests_from = self.bar + 1
+
+    def _limit_in_range(self, w: _Working, limit: float) -> None:
+        """Fill a limit the bar's range reaches.
+
+        Touched inside the range, it fills at its price as a maker. If the whole range
+        is already beyond it (it could not fill at the open: no position yet for a
+        reduce-only, no volume left), it fills at the bar's worst price that honours its
+        limit — never outside the bar — as a taker on the bar it arrived or its stop
+        triggered (it came marketable) and as a maker later (it rested on the book).
+        """
+        sell = w.order.side is Side.SELL
+        if not (limit < self.low if sell else limit > self.high):
+            self._fill(w, limit, maker=True)
+            return
+        worst = self.low if sell else self.high
+        if self.bar not in (w.arrival, w.triggered_at):
+            self._fill(w, worst, maker=True)
+        elif w.order.time_in_force is TimeInForce.POST_ONLY:
+            self._end(w, "post-only order would take liquidity at arrival")
+        else:
+            self._fill(w, worst, maker=False, limit=limit)
 
     def _limit_touched(self, side: Side, limit: float) -> bool:
         if self.model.fill_limits_on_touch:
