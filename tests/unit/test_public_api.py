@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import types
 
 import pytest
 
@@ -102,3 +104,17 @@ def test_all_is_pinned_and_importable(package: str) -> None:
     assert sorted(module.__all__) == sorted(PUBLIC[package])
     for name in module.__all__:
         assert hasattr(module, name), name
+
+
+@pytest.mark.parametrize(
+    "package",
+    [*sorted(PUBLIC), "quantbot.storage", "quantbot.analytics", "quantbot.venues.emulator"],
+)
+def test_no_public_name_resolves_to_a_module(package: str) -> None:
+    """A lazily exported name shadowed by a same-named submodule would hand out the module."""
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        importlib.import_module(f"{package}.{name}") if importlib.util.find_spec(
+            f"{package}.{name}"
+        ) else None
+        assert not isinstance(getattr(module, name), types.ModuleType), name

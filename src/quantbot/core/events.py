@@ -8,6 +8,7 @@ every class spelling its own name.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 __all__ = ["event_name"]
 
@@ -22,5 +23,10 @@ def event_name(event: object) -> str:
     ``event_name(OrderFilled)`` and ``event_name(an_order_filled)`` are both
     ``"ORDER_FILLED"``; ``TWAPSliceSent`` gives ``"TWAP_SLICE_SENT"``.
     """
-    cls = event if isinstance(event, type) else type(event)
+    return _class_event_name(event if isinstance(event, type) else type(event))
+
+
+@cache
+def _class_event_name(cls: type) -> str:
+    # Cached per class: every order event of a backtest asks, and the answer never changes.
     return _WORD_BOUNDARY.sub("_", cls.__name__).upper()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import NewType
 
 from quantbot.core.errors import InvalidValue
@@ -76,8 +77,13 @@ def make_client_order_id(strategy_id: StrategyId, sequence: int) -> ClientOrderI
         raise InvalidValue("strategy_id must not be empty")
     if not 0 <= sequence <= _MAX_SEQUENCE:
         raise InvalidValue(f"sequence {sequence} out of range: must be in [0, 2**63 - 1]")
-    digest = hashlib.sha256(strategy_id.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
-    suffix = f"-{digest}-{sequence}"
+    suffix = f"-{_digest(strategy_id)}-{sequence}"
     room = min(_MAX_PREFIX_CHARS, MAX_CLIENT_ORDER_ID_LENGTH - len(suffix))
     prefix = _NOT_IN_PREFIX.sub("_", strategy_id[:room])
     return ClientOrderId(prefix + suffix)
+
+
+@lru_cache(maxsize=1024)
+def _digest(strategy_id: str) -> str:
+    # A strategy places thousands of orders; its digest is computed once.
+    return hashlib.sha256(strategy_id.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
