@@ -1,7 +1,7 @@
 """The summary of a run: the ``summary.json`` document and the table the CLI and report show.
 
 ``summary.json`` (:func:`summary_document`) holds every metric, overall
-(``overall``) and per strategy (``per_strategy``), the benchmarks, the run's facts
+(``overall``) and per strategy (``strategies``, by strategy id), the benchmarks, the run's facts
 (period, bars, symbols, strategies, speed of the simulation proper) and its
 configuration. Values are JSON-ready: undefined or unbounded figures are ``null``
 (see :mod:`quantbot.analytics.json_ready`); the table (:func:`summary_table`) shows
@@ -143,6 +143,18 @@ def _cell(metrics: Metrics | ReturnMetrics, row: MetricRow) -> str:
     return format_metric(getattr(source, row.field), row.kind)
 
 
+def _perpetual_notes(analysis: BacktestAnalysis) -> tuple[str, ...]:
+    """Funding and liquidations, for runs that traded perpetuals."""
+    result = analysis.result
+    if not len(result.funding) and not len(result.liquidations):
+        return ()
+    funding = float(result.funding["amount"].sum()) if len(result.funding) else 0.0
+    return (
+        f"funding received {funding:+,.2f} {result.quote_currency} (negative: paid); "
+        f"{len(result.liquidations)} liquidation(s)",
+    )
+
+
 def _speed_note(analysis: BacktestAnalysis) -> str:
     result = analysis.result
     speed = result.bars_per_second
@@ -170,6 +182,7 @@ def summary_table(analysis: BacktestAnalysis, *, title: str = "Backtest summary"
     start, end = iso_utc(analysis.start_ms), iso_utc(analysis.end_ms)
     notes = (
         f"{start} to {end}, {result.timeframe} bars, amounts in {result.quote_currency}",
+        *_perpetual_notes(analysis),
         _speed_note(analysis),
     )
     return SummaryTable(
@@ -219,19 +232,20 @@ def summary_document(analysis: BacktestAnalysis, *, title: str = "") -> dict[str
         "start_time": iso_utc(analysis.start_ms),
         "end_time": iso_utc(analysis.end_ms),
         "symbols": run_symbols(analysis),
-        "strategies": list(result.strategy_equity),
         "initial_capital": result.initial_capital,
         "final_equity": result.final_equity,
         "num_trades": metrics.overall.trades.num_trades,
         "num_fills": len(fills_frame(result)),
         "num_rejections": len(result.rejections),
+        "funding_net": float(result.funding["amount"].sum()) if len(result.funding) else 0.0,
+        "num_liquidations": len(result.liquidations),
         "bars_processed": result.bars_processed,
         "events_processed": result.events_processed,
         "elapsed_s": result.elapsed_s,
         "bars_per_second": result.bars_per_second,
         "risk_free_rate_pct": analysis.risk_free_rate_pct,
         "overall": metrics.overall.to_dict(),
-        "per_strategy": {name: scope.to_dict() for name, scope in metrics.strategies.items()},
+        "strategies": {name: scope.to_dict() for name, scope in metrics.strategies.items()},
         "benchmarks": {benchmark.key: benchmark.to_dict() for benchmark in analysis.benchmarks},
         "open_positions": _open_positions(analysis),
         "config": result.config,

@@ -81,6 +81,13 @@ def backtest(
     capital: Annotated[
         float | None, typer.Option("--capital", help="Initial capital in quote currency.")
     ] = None,
+    leverage: Annotated[
+        float | None,
+        typer.Option("--leverage", min=1, max=125, help="Leverage of perpetual positions."),
+    ] = None,
+    margin_mode: Annotated[
+        str | None, typer.Option("--margin-mode", help="Margin of perpetuals: cross or isolated.")
+    ] = None,
     days: Annotated[
         int, typer.Option("--days", min=1, max=3650, help="Days of synthetic market.")
     ] = 30,
@@ -133,6 +140,8 @@ def backtest(
             capital=capital,
             fee_pct=fee_pct,
             slippage_pct=slippage_pct,
+            leverage=leverage,
+            margin_mode=margin_mode,
             skip_idle_bars=not bar_by_bar,
         )
         prepared = prepare_backtest(config, request)

@@ -409,6 +409,30 @@ class BacktestSettings(ConfigModel):
         True,
         description="A limit fills when the price touches it; false requires trading through it.",
     )
+    leverage: float = Field(
+        1.0,
+        ge=1,
+        le=125,
+        description="Leverage of perpetual positions (initial margin = notional / leverage).",
+    )
+    leverage_by_symbol: dict[str, float] = Field(
+        default_factory=dict, description="Per-symbol leverage overrides, e.g. {BTC/USDT:USDT: 5}."
+    )
+    margin_mode: Literal["cross", "isolated"] = Field(
+        "cross",
+        description="cross: one margin pool for every perpetual; isolated: each position its own margin.",
+    )
+    maintenance_margin_pct: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-symbol maintenance margin rate overrides, percent "
+        "(default: Binance tier 1: BTC 0.4, ETH 0.5, others 1.0).",
+    )
+    liquidation_fee_pct: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="Clearance fee of a liquidation, percent of the notional closed (capped at the margin left).",
+    )
 
 
 class PathsSettings(ConfigModel):

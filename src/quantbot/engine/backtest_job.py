@@ -24,7 +24,7 @@ from quantbot.data.store import CandleStore
 from quantbot.engine.backtest import BacktestConfig
 from quantbot.engine.loading import LoadedMarket, from_files, from_store, from_synthetic
 from quantbot.strategies import STRATEGIES, Strategy, UnknownStrategy, create_strategy
-from quantbot.venues.simulated import FillModel
+from quantbot.venues.simulated import FillModel, MarginMode, MarginModel
 
 __all__ = [
     "DEFAULT_SYNTHETIC_START_MS",
@@ -58,7 +58,7 @@ class BacktestRequest:
         timeframe: the strategies' decision timeframe (default: the data's).
         start_ms, end_ms: the period, end exclusive.
         days, seed: length and seed of the synthetic market.
-        capital, fee_pct, slippage_pct: overrides of the settings.
+        capital, fee_pct, slippage_pct, leverage, margin_mode: overrides of the settings.
         skip_idle_bars: the event-skipping fast path.
     """
 
@@ -75,6 +75,8 @@ class BacktestRequest:
     capital: float | None = None
     fee_pct: float | None = None
     slippage_pct: float | None = None
+    leverage: float | None = None
+    margin_mode: str | None = None
     skip_idle_bars: bool = True
 
 
@@ -143,10 +145,21 @@ def prepare_backtest(
         latency_bars=defaults.latency_bars,
         fill_limits_on_touch=defaults.fill_limits_on_touch,
     )
+    try:
+        margin = MarginModel(
+            mode=MarginMode(request.margin_mode or defaults.margin_mode),
+            leverage=defaults.leverage if request.leverage is None else request.leverage,
+            leverage_by_symbol=dict(defaults.leverage_by_symbol),
+            maintenance_margin_pct=dict(defaults.maintenance_margin_pct),
+            liquidation_fee_pct=defaults.liquidation_fee_pct,
+        )
+    except ValueError as exc:
+        raise BacktestRequestError(f"margin: {exc}") from None
     engine_config = BacktestConfig(
         initial_capital=defaults.initial_capital if request.capital is None else request.capital,
         quote_currency=defaults.quote_currency,
         fill_model=model,
+        margin=margin,
         skip_idle_bars=request.skip_idle_bars,
     )
     return PreparedBacktest(market, strategies, engine_config)
