@@ -149,6 +149,32 @@ def test_store_symbol_run_reads_imported_candles(workdir: Path, shared_data: Pat
     assert "2025-06-01T00:00:00.000Z to 2025-06-03T00:00:00.000Z" in result.output
 
 
+def test_files_named_otherwise_run_under_the_symbols_given_with_their_funding(
+    workdir: Path, shared_data: Path
+) -> None:
+    perp = workdir / "perp.csv.gz"
+    rates = workdir / "rates.csv.gz"
+    perp.write_bytes((shared_data / "binance-usdm_BTC-USDT-PERP_1m.csv.gz").read_bytes())
+    rates.write_bytes((shared_data / "binance-usdm_BTC-USDT-PERP_funding.csv.gz").read_bytes())
+    period = ("--from", "2025-06-01", "--to", "2025-06-04", "-p", "order_size=0.01")
+
+    def run(*data: str) -> dict[str, object]:
+        result = quantbot("backtest", "-s", "ema_cross", *data, *period, "--out", "out")
+        assert result.exit_code == 0, result.output
+        summary: dict[str, object] = json.loads((workdir / "out" / "summary.json").read_text())
+        return summary
+
+    spot = f"BTC/USDT={shared_data / 'binance_BTC-USDT_1m.csv.gz'}"
+    with_funding = run(
+        "-d", spot, "-d", f"BTC/USDT:USDT={perp}", "--funding", f"BTC/USDT:USDT={rates}"
+    )
+    without = run("-d", spot, "-d", f"BTC/USDT:USDT={perp}")
+
+    assert with_funding["funding_net"] != 0
+    assert without["funding_net"] == 0
+    assert with_funding["num_trades"] == without["num_trades"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -156,6 +182,8 @@ def test_store_symbol_run_reads_imported_candles(workdir: Path, shared_data: Pat
         (("-s", "ema_cross", "-p", "fast=30"), "fast 30 must be shorter than slow 21"),
         (("-s", "ema_cross", "-p", "fastt=3"), "no strategy of this run has that parameter"),
         (("-s", "ema_cross", "--data", "NOPE/USDT"), "no 1m candles of NOPE/USDT"),
+        (("-s", "ema_cross", "--data", "BTC/USDT=gone.csv"), "BTC/USDT=gone.csv: no such file"),
+        (("-s", "ema_cross", "--funding", "README.md"), "--funding goes with candle files"),
     ],
 )
 def test_bad_requests_fail_in_one_line_with_exit_1(

@@ -42,8 +42,17 @@ def backtest(
         typer.Option(
             "--data",
             "-d",
-            help="A CSV file in the data-file format (e.g. binance_BTC-USDT_1m.csv.gz) or a symbol of the "
-            "candle store (e.g. BTC/USDT); repeat for several. Default: the synthetic market.",
+            help="A CSV file in the data-file format (e.g. binance_BTC-USDT_1m.csv.gz), SYMBOL=PATH for "
+            "a file named otherwise, or a symbol of the candle store (e.g. BTC/USDT); repeat for "
+            "several. Default: the synthetic market.",
+        ),
+    ] = None,
+    funding: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--funding",
+            help="Funding rates of a perpetual: PATH or SYMBOL=PATH (timestamp,funding_rate); "
+            "repeat for several. Default: the funding file next to the candles.",
         ),
     ] = None,
     symbols: Annotated[
@@ -122,6 +131,7 @@ def backtest(
       quantbot backtest --strategy ema_cross
       quantbot backtest -s ema_cross --data ../shared/data/binance_BTC-USDT_1m.csv.gz -p order_size=0.01
       quantbot backtest -s ema_cross --data BTC/USDT --from 2025-01-01 --to 2025-04-01 --fee-pct 0.1
+      quantbot backtest -s ema_cross -d BTC/USDT=my_candles.csv -d ETH/USDT=eth.csv
     """
     config = load_or_exit(config_dir)
     start_logging(config)
@@ -130,6 +140,7 @@ def backtest(
             strategies=tuple(strategy),
             params=parse_params(param or []),
             data=tuple(data or ()),
+            funding=tuple(funding or ()),
             symbols=tuple(s.strip() for s in symbols.split(",") if s.strip()),
             exchange=exchange,
             timeframe=timeframe,

@@ -22,7 +22,13 @@ from quantbot.core.errors import QuantbotError
 from quantbot.data.errors import DataError
 from quantbot.data.store import CandleStore
 from quantbot.engine.backtest import BacktestConfig
-from quantbot.engine.loading import LoadedMarket, from_files, from_store, from_synthetic
+from quantbot.engine.loading import (
+    DataPath,
+    LoadedMarket,
+    from_files,
+    from_store,
+    from_synthetic,
+)
 from quantbot.strategies import STRATEGIES, Strategy, UnknownStrategy, create_strategy
 from quantbot.venues.simulated import FillModel, MarginMode, MarginModel
 
@@ -51,8 +57,11 @@ class BacktestRequest:
         strategies: registered strategy names, one instance each.
         params: per strategy name, raw parameter values (``"*"`` applies to every
             strategy that has the parameter).
-        data: CSV files in the interchange format, or symbols to read from the candle
+        data: CSV files in the interchange format (``PATH``, or ``SYMBOL=PATH`` to name
+            the market of a file named otherwise), or symbols to read from the candle
             store; empty for the synthetic market.
+        funding: funding-rate files of perpetuals among ``data`` (``PATH`` or
+            ``SYMBOL=PATH``), beyond those found next to their candles.
         symbols: markets of the synthetic market (when ``data`` is empty).
         exchange: exchange of the store's series and of the fees.
         timeframe: the strategies' decision timeframe (default: the data's).
@@ -65,6 +74,7 @@ class BacktestRequest:
     strategies: tuple[str, ...]
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     data: tuple[str, ...] = ()
+    funding: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ("BTC/USDT",)
     exchange: str | None = None
     timeframe: str | None = None
@@ -167,16 +177,21 @@ def prepare_backtest(
 
 def _load(config: QuantbotConfig, request: BacktestRequest, exchange: str) -> LoadedMarket:
     quality = config.settings.data_quality
+    files = [_data_path(item) for item in request.data]
+    if request.funding and not any(files):
+        raise BacktestRequestError("--funding goes with candle files given by --data")
+    funding = [_data_path(item, funding=True) for item in request.funding]
     if not request.data:
         start = request.start_ms if request.start_ms is not None else DEFAULT_SYNTHETIC_START_MS
         return from_synthetic(
             request.symbols, start_ms=start, days=request.days, seed=request.seed, quality=quality
         )
-    paths = [Path(item) for item in request.data if Path(item).exists()]
-    symbols = [item for item in request.data if not Path(item).exists()]
-    if paths and symbols:
+    given = [f for f in files if f is not None]
+    symbols = [item for item, f in zip(request.data, files, strict=True) if f is None]
+    if given and symbols:
         raise BacktestRequestError("--data takes files or store symbols, not both in one run")
-    if paths:
+    if given:
+        paths = [*given, *(f for f in funding if f is not None)]
         return from_files(paths, quality=quality, start_ms=request.start_ms, end_ms=request.end_ms)
     if any("/" not in symbol for symbol in symbols):
         raise DataError(f"--data {symbols}: neither an existing file nor a symbol like BTC/USDT")
@@ -190,6 +205,22 @@ def _load(config: QuantbotConfig, request: BacktestRequest, exchange: str) -> Lo
         start_ms=request.start_ms,
         end_ms=request.end_ms,
     )
+
+
+def _data_path(item: str, *, funding: bool = False) -> DataPath | None:
+    """``PATH`` or ``SYMBOL=PATH`` of an existing file; None for anything else (a store symbol).
+
+    Raises:
+        BacktestRequestError: for a funding file that does not exist.
+    """
+    if Path(item).is_file():
+        return DataPath(Path(item), funding=funding)
+    symbol, sep, path = item.partition("=")
+    if sep and Path(path).is_file():
+        return DataPath(Path(path), symbol.strip(), funding=funding)
+    if funding or sep:
+        raise BacktestRequestError(f"{item}: no such file")
+    return None
 
 
 def _strategy(

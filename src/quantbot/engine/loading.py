@@ -11,7 +11,9 @@ their mark-price candles:
 
 - **files**: a funding file (``<exchange>_<SLUG>_funding.csv.gz``) and mark candles
   (``<exchange>_<SLUG>_mark_<tf>.csv.gz``) given among the paths are used; otherwise
-  they are looked for next to the candle file, same exchange and symbol. Of several
+  they are looked for next to the candle file, same exchange and symbol. A file whose
+  name does not follow the format is accepted when its symbol is given
+  (:class:`DataPath`); its candles' timeframe is read from their timestamps. Of several
   mark timeframes the base timeframe is preferred, then the coarsest finer one that
   divides it, then the finest coarser one (:mod:`quantbot.engine.mark_prices` puts
   any of them on the base timeline);
@@ -36,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from quantbot.config.settings import DataQualitySettings
-from quantbot.data.errors import DataError, DataQualityError
+from quantbot.data.errors import DataError, DataFormatError, DataQualityError
 from quantbot.data.files import DataFile, parse_data_file, read_funding_csv, read_ohlcv_csv
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.data.quality import QualityCheck, Severity
@@ -51,12 +53,32 @@ from quantbot.engine.mark_prices import align_marks
 from quantbot.logs import LogEvent, log_event
 from quantbot.venues.emulator.synthetic_source import SyntheticSource
 
-__all__ = ["LoadedMarket", "from_files", "from_store", "from_synthetic"]
+__all__ = ["DataPath", "LoadedMarket", "from_files", "from_store", "from_synthetic"]
 
 _log = logging.getLogger(__name__)
 
 Marks = tuple[pd.DataFrame, str]
 """Mark-price candles of one symbol and their timeframe."""
+
+
+_TIMEFRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "1w")
+"""Timeframes a candle file without a format name may have."""
+
+
+@dataclass(frozen=True)
+class DataPath:
+    """A data file and what the user said it holds (``--data BTC/USDT=PATH``).
+
+    Attributes:
+        path: the file.
+        symbol: the market it holds; required when the name does not follow the
+            format, and checked against the name when it does.
+        funding: the file holds funding settlements rather than candles.
+    """
+
+    path: Path
+    symbol: str | None = None
+    funding: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +90,7 @@ class LoadedMarket:
 
 
 def from_files(
-    paths: Sequence[Path],
+    paths: Sequence[Path | DataPath],
     *,
     quality: DataQualitySettings,
     start_ms: int | None = None,
@@ -80,15 +102,19 @@ def from_files(
     files next to the candles are used (module docstring).
 
     Raises:
-        DataError: on a file that is not an OHLCV, funding or mark file, two candle
-            files of one symbol, different timeframes, funding or marks of a symbol
-            without candles, or data the quality policy refuses.
+        DataError: on a file that is not an OHLCV, funding or mark file, a symbol that
+            contradicts the file name, two candle files of one symbol, different
+            timeframes, funding or marks of a symbol without candles, or data the
+            quality policy refuses.
     """
     candles: dict[str, pd.DataFrame] = {}
     sources: dict[str, DataFile] = {}
     extras: list[DataFile] = []
-    for path in paths:
-        data_file = parse_data_file(path)
+    names: list[str] = []
+    for item in paths:
+        data_file = _identify(item if isinstance(item, DataPath) else DataPath(item))
+        path = data_file.path
+        names.append(path.name)
         if data_file.kind in ("funding", "mark"):
             extras.append(data_file)
             continue
@@ -125,7 +151,7 @@ def from_files(
         if chosen is not None:
             frames = [read_ohlcv_csv(f.path) for f in mark_files if f.timeframe == chosen]
             marks[symbol] = (_concat(frames), chosen)
-    source = ", ".join(p.name for p in paths)
+    source = ", ".join(names)
     data = _market(candles, timeframe, quality, source_label=source, funding=funding, marks=marks)
     return LoadedMarket(data, source)
 
@@ -200,6 +226,47 @@ def from_synthetic(
     source = f"synthetic market, seed {seed}, {days} days"
     data = _market(candles, "1m", quality, source_label="synthetic", funding=funding, marks={})
     return LoadedMarket(data, source)
+
+
+def _identify(item: DataPath) -> DataFile:
+    """What a given file holds: from its name, else from the symbol given with it.
+
+    Raises:
+        DataError: for a symbol the name contradicts, a funding file that is not one,
+            or a file neither named in the format nor given a symbol.
+    """
+    try:
+        named = parse_data_file(item.path)
+    except DataFormatError:
+        if item.symbol is None:
+            raise
+        if item.funding:
+            return DataFile(item.path, "file", item.symbol, "funding", None)
+        return DataFile(item.path, "file", item.symbol, "ohlcv", _timeframe_of(item.path))
+    if item.symbol is not None and item.symbol != named.symbol:
+        raise DataError(
+            f"{item.path.name}: given as {item.symbol} but the file name says {named.symbol}"
+        )
+    if item.funding and named.kind != "funding":
+        raise DataError(f"{item.path.name}: given as funding rates but it holds {named.kind}")
+    return named
+
+
+def _timeframe_of(path: Path) -> str:
+    """The timeframe of a candle file, from the most common step between its timestamps.
+
+    Raises:
+        DataError: when the file has under two candles or its step is no timeframe.
+    """
+    steps = np.diff(read_ohlcv_csv(path)["ts_ms"].to_numpy())
+    if not len(steps):
+        raise DataError(f"{path.name}: too few candles to tell their timeframe")
+    values, counts = np.unique(steps, return_counts=True)
+    step = int(values[np.argmax(counts)])
+    for timeframe in _TIMEFRAMES:
+        if timeframe_ms(timeframe) == step:
+            return timeframe
+    raise DataError(f"{path.name}: candles {step} ms apart are not of a known timeframe")
 
 
 def _window(frame: pd.DataFrame, start_ms: int | None, end_ms: int | None) -> pd.DataFrame:

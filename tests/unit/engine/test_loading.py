@@ -11,7 +11,7 @@ import pytest
 from quantbot.config.settings import DataQualitySettings
 from quantbot.data.errors import DataError, DataQualityError
 from quantbot.data.store import CandleStore
-from quantbot.engine.loading import from_files, from_store, from_synthetic
+from quantbot.engine.loading import DataPath, from_files, from_store, from_synthetic
 
 from factories import START_MS
 
@@ -107,6 +107,51 @@ def test_spot_candles_get_no_funding_even_with_a_file_beside_them(tmp_path: Path
 
     assert market.data.funding == {}
     assert market.data.marks == {}
+
+
+def test_files_named_otherwise_load_under_the_symbol_given_with_their_timeframe_read(
+    tmp_path: Path,
+) -> None:
+    spot = _write(tmp_path / "spot.csv", _candles(5 * MINUTE_MS, 288))
+    perp = _write(tmp_path / "perp.csv", _candles(5 * MINUTE_MS, 288, 1.001))
+    rates = _write(tmp_path / "rates.csv", _settlements([8, 16], 0.0003))
+
+    market = from_files(
+        [
+            DataPath(spot, "BTC/USDT"),
+            DataPath(perp, PERP),
+            DataPath(rates, PERP, funding=True),
+        ],
+        quality=STRICT,
+    )
+
+    data = market.data
+    assert data.timeframe == "5m"
+    assert list(data.arrays) == ["BTC/USDT", PERP]
+    assert data.instruments[PERP].is_perpetual
+    assert data.funding[PERP]["funding_rate"].tolist() == [0.0003, 0.0003]
+    assert market.source == "spot.csv, perp.csv, rates.csv"
+
+
+def test_a_symbol_the_file_name_contradicts_is_refused(files: Path) -> None:
+    candles = files / "binance-usdm_BTC-USDT-PERP_1m.csv"
+
+    with pytest.raises(DataError, match="given as ETH/USDT but the file name says BTC/USDT:USDT"):
+        from_files([DataPath(candles, "ETH/USDT")], quality=STRICT)
+    with pytest.raises(DataError, match="given as funding rates but it holds ohlcv"):
+        from_files([candles, DataPath(candles, PERP, funding=True)], quality=STRICT)
+
+
+def test_a_file_named_otherwise_needs_a_symbol_and_a_regular_step(tmp_path: Path) -> None:
+    unnamed = _write(tmp_path / "candles.csv", _candles(MINUTE_MS, 30))
+    odd = _candles(MINUTE_MS, 30)
+    odd["ts_ms"] = START_MS + 7_000 * np.arange(30)
+    irregular = _write(tmp_path / "odd.csv", odd)
+
+    with pytest.raises(DataError, match="not a market-data file name"):
+        from_files([unnamed], quality=STRICT)
+    with pytest.raises(DataError, match="7000 ms apart are not of a known timeframe"):
+        from_files([DataPath(irregular, "BTC/USDT")], quality=STRICT)
 
 
 def test_the_store_serves_funding_and_the_best_mark_timeframe(tmp_path: Path) -> None:
