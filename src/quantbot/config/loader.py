@@ -68,6 +68,11 @@ class QuantbotConfig:
         return (self.root / self.settings.paths.data_dir).resolve()
 
     @property
+    def user_strategies_dir(self) -> Path:
+        """Absolute directory of the user's strategy files."""
+        return (self.root / self.settings.paths.user_strategies_dir).resolve()
+
+    @property
     def log_file(self) -> Path | None:
         """Absolute path of the JSON log file, or None when file logging is off."""
         name = self.settings.logging.file

@@ -144,6 +144,6 @@ def _annotation_name(annotation: Any) -> str:
     metadata = getattr(annotation, "__metadata__", None)
     if metadata is not None:
         return _annotation_name(get_args(annotation)[0])
-    return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
+    return {bool: "boolean", int: "integer", float: "number", str: "string", Any: "any value"}.get(
         annotation, str(annotation)
     )

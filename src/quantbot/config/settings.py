@@ -8,7 +8,7 @@ exchanges quantbot knows.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import Field, field_validator, model_validator
@@ -19,6 +19,8 @@ from quantbot.config.base import (
     HttpUrlText,
     Percent,
     PositiveInt,
+    Symbol,
+    Timeframe,
     check_rules,
 )
 
@@ -36,6 +38,7 @@ __all__ = [
     "RiskManagement",
     "SchedulingSettings",
     "Settings",
+    "StrategyEntry",
     "TelegramSettings",
     "UniverseSettings",
 ]
@@ -444,6 +447,36 @@ class PathsSettings(ConfigModel):
         description="Directory for the database, market data and logs. A relative path is "
         "resolved against the directory that contains the config directory.",
     )
+    user_strategies_dir: str = Field(
+        "user_strategies",
+        min_length=1,
+        description="Directory of your strategy files (quantbot strategy new NAME); relative "
+        "paths are resolved like data_dir.",
+    )
+
+
+class StrategyEntry(ConfigModel):
+    """A strategy run besides the grid, momentum and funding files: a template, DCA or your own."""
+
+    name: str = Field(
+        min_length=1,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Registered strategy name (ema_cross, rsi_reversion, donchian_breakout, "
+        "dca, ...) or the name of a strategy class in paths.user_strategies_dir.",
+    )
+    enabled: bool = Field(True, description="Run this strategy.")
+    symbols: list[Symbol] = Field(
+        default_factory=list,
+        description="Markets it trades; empty: every market of the run.",
+    )
+    timeframe: Timeframe | None = Field(
+        None, description="Its decision timeframe; null: the data's."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Its parameters (see docs/strategies/<name>.md); unset ones keep their "
+        "defaults.",
+    )
 
 
 class Settings(ConfigModel):
@@ -479,6 +512,11 @@ class Settings(ConfigModel):
         default_factory=BacktestSettings, description="Backtest defaults."
     )
     paths: PathsSettings = Field(default_factory=PathsSettings, description="File locations.")
+    strategies: list[StrategyEntry] = Field(
+        default_factory=list,
+        description="Further strategies of a configured run (grid, momentum and funding "
+        "arbitrage have their own files). Default: none.",
+    )
 
     @field_validator("exchanges")
     @classmethod
