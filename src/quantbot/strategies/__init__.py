@@ -12,6 +12,10 @@ from quantbot.strategies.dca import Dca, DcaParams
 from quantbot.strategies.donchian_breakout import DonchianBreakout, DonchianBreakoutParams
 from quantbot.strategies.ema_cross import EmaCross, EmaCrossParams
 from quantbot.strategies.errors import StrategyError, UnknownStrategy
+from quantbot.strategies.funding_arb import FundingArb
+from quantbot.strategies.funding_arb_params import FundingArbParams
+from quantbot.strategies.grid import Grid
+from quantbot.strategies.grid_params import GridParams
 from quantbot.strategies.momentum import Momentum
 from quantbot.strategies.momentum_params import MomentumParams
 from quantbot.strategies.registry import STRATEGIES, create_strategy
@@ -26,6 +30,10 @@ __all__ = [
     "DonchianBreakoutParams",
     "EmaCross",
     "EmaCrossParams",
+    "FundingArb",
+    "FundingArbParams",
+    "Grid",
+    "GridParams",
     "MarketHistory",
     "Momentum",
     "MomentumParams",

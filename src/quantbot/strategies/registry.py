@@ -11,13 +11,18 @@ from quantbot.strategies.dca import Dca
 from quantbot.strategies.donchian_breakout import DonchianBreakout
 from quantbot.strategies.ema_cross import EmaCross
 from quantbot.strategies.errors import UnknownStrategy
+from quantbot.strategies.funding_arb import FundingArb
+from quantbot.strategies.grid import Grid
 from quantbot.strategies.momentum import Momentum
 from quantbot.strategies.rsi_reversion import RsiReversion
 
 __all__ = ["STRATEGIES", "create_strategy"]
 
 STRATEGIES: Mapping[str, type[Strategy]] = MappingProxyType(
-    {cls.name: cls for cls in (EmaCross, RsiReversion, DonchianBreakout, Momentum, Dca)}
+    {
+        cls.name: cls
+        for cls in (Grid, Momentum, FundingArb, Dca, EmaCross, RsiReversion, DonchianBreakout)
+    }
 )
 """Every registered strategy class by its name."""
 

@@ -6,25 +6,45 @@ made by T (hook calls, submits, cancels, with the order the engine returned), ev
 fill and rejection before T and the equity of every bar closed by T must be identical.
 
 The test covers every registered strategy (:data:`quantbot.strategies.STRATEGIES`)
-with the parameters of :data:`REGISTERED_CASES`, plus the engine test strategies.
+with the parameters of :data:`REGISTERED_CASES`, plus the engine test strategies. A case
+trading perpetuals runs on the synthetic market's spot and perpetuals (trading at their
+marks, settling its funding); its corrupted copy also has its mark candles replaced
+from T on and the rates of the settlements after T.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from backtest_runs import BTC, ETH, StrategyMaker, ema_cross, ladder, market, mixed, run
+from backtest_runs import (
+    BTC,
+    BTC_PERP,
+    ETH,
+    ETH_PERP,
+    StrategyMaker,
+    ema_cross,
+    ladder,
+    market,
+    mixed,
+    run,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quantbot.config.settings import DataQualitySettings
 from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.data.symbols import is_perpetual
 from quantbot.engine.backtest import BacktestData
+from quantbot.engine.loading import from_synthetic
 from quantbot.strategies import STRATEGIES, Strategy, create_strategy
 from quantbot.venues.simulated import FillModel
 from unit.engine.strategies_for_tests import Recorded
+
+from factories import START_MS
 
 REGISTERED_CASES: dict[str, dict[str, Any]] = {
     "ema_cross": {},  # its defaults: 9/21, entries of 10 % of equity
@@ -39,6 +59,20 @@ REGISTERED_CASES: dict[str, dict[str, Any]] = {
             "trailing_deviation_pct": 0.1,
             "stop_loss_pct": 2.0,
             "cooldown_minutes": 15,
+        }
+    },
+    # A narrow grid with a small order cap, so that round trips, held-back orders,
+    # recentrings (price watches), take-profits and stop-losses all cross the cut.
+    "grid": {
+        "params": {
+            "num_grids": 6,
+            "grid_spacing_pct": 0.3,
+            "upper_bound_pct": 2.0,
+            "lower_bound_pct": 2.0,
+            "rebalance_trigger_pct": 1.2,
+            "take_profit_pct": 0.3,
+            "stop_loss_pct": 1.0,
+            "max_open_orders": 8,
         }
     },
     # One day of data: 5m decisions confirmed on 15m with short periods and loose entry
@@ -66,6 +100,20 @@ REGISTERED_CASES: dict[str, dict[str, Any]] = {
             "time_stop_hours": 1.0,
             "time_stop_target_r": 1.0,
             "cooldown_after_loss_minutes": 30,
+        },
+    },
+    # Spot and perpetual of BTC and ETH. The formula's clamp off and a 1h interval make
+    # the estimate follow the synthetic premium closely; the basis limit of 0.1 %, the
+    # volume cap's partial fills and latency make entries, both exits and hedge trims
+    # cross the cut.
+    "funding_arb": {
+        "symbols": [BTC, ETH, BTC_PERP, ETH_PERP],
+        "params": {
+            "min_funding_rate": 0.02,
+            "exit_funding_rate": 0.012,
+            "premium_clamp_pct": 0.0,
+            "funding_interval_hours": 1,
+            "max_basis_divergence_pct": 0.1,
         },
     },
 }
@@ -101,6 +149,25 @@ CASES: dict[str, StrategyMaker] = {
 }
 
 
+@functools.cache
+def _perpetual_market(seed: int) -> BacktestData:
+    """Spot and perpetual BTC and ETH of the synthetic market, built once per seed."""
+    symbols = [BTC, ETH, BTC_PERP, ETH_PERP]
+    loaded = from_synthetic(
+        symbols, start_ms=START_MS, days=MINUTES // 1440, seed=seed, quality=DataQualitySettings()
+    )
+    return loaded.data
+
+
+def _market(case: str, seed: int) -> BacktestData:
+    """Spot BTC and ETH; spot and perpetuals for a registered case trading perpetuals."""
+    name = case.removeprefix("registered:")
+    symbols = REGISTERED_CASES[name].get("symbols", []) if name != case else []
+    if any(is_perpetual(symbol) for symbol in symbols):
+        return _perpetual_market(seed)
+    return market(seed, minutes=MINUTES, symbols=(BTC, ETH))
+
+
 def _noise(arrays: OhlcvArrays, cut: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     n = len(arrays) - cut
     level = arrays.close[cut - 1] * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
@@ -130,15 +197,25 @@ CORRUPTIONS: dict[str, Corruption] = {"noise": _noise, "shuffle": _shuffle, "spi
 
 
 def _corrupted(data: BacktestData, cut: int, how: Corruption, seed: int) -> BacktestData:
-    """``data`` with every candle from index ``cut`` on replaced (timestamps kept)."""
+    """``data`` with every candle (and mark candle) from index ``cut`` on replaced
+    (timestamps kept), and the rate of every funding settlement after its open."""
     rng = np.random.default_rng(seed)
-    arrays = {}
-    for symbol, candles in data.arrays.items():
+
+    def replaced(candles: OhlcvArrays) -> OhlcvArrays:
         columns = {c: getattr(candles, c).copy() for c in OhlcvArrays.__slots__}
         for column, values in how(candles, cut, rng).items():
             columns[column][cut:] = values
-        arrays[symbol] = OhlcvArrays(**columns)
-    return BacktestData(data.timeframe, arrays, data.instruments)
+        return OhlcvArrays(**columns)
+
+    arrays = {symbol: replaced(candles) for symbol, candles in data.arrays.items()}
+    marks = {symbol: replaced(candles) for symbol, candles in data.marks.items()}
+    funding = {}
+    for symbol, frame in data.funding.items():
+        after = (frame["ts_ms"] > data.ts_ms[cut]).to_numpy()
+        rates = frame["funding_rate"].to_numpy().copy()
+        rates[after] = rng.uniform(-0.003, 0.003, int(after.sum()))
+        funding[symbol] = frame.assign(funding_rate=rates)
+    return BacktestData(data.timeframe, arrays, data.instruments, funding=funding, marks=marks)
 
 
 def test_every_registered_strategy_has_a_lookahead_case() -> None:
@@ -158,7 +235,7 @@ def test_corrupting_the_data_after_t_changes_no_decision_fill_or_equity_up_to_t(
     case: str, cut_fraction: float, how: str, seed: int
 ) -> None:
     make: Callable[[], Strategy] = CASES[case]
-    data = market(seed, minutes=MINUTES, symbols=(BTC, ETH))
+    data = _market(case, seed)
     cut = int(cut_fraction * MINUTES)
     t_ms = int(data.ts_ms[cut])  # candles opening at or after T are corrupted
     clean, dirty = Recorded(make()), Recorded(make())

@@ -1,0 +1,595 @@
+"""``grid`` on hand-crafted price paths: levels, round trips, rebalance, closes, cap, variants.
+
+Every path opens each candle at the previous close and moves in steps of 0.25 around
+a centre of 100, so each limit fills at its own price as a maker and a counter-order
+rests before the price can reach it. The grid: 3 levels a side 1 % apart, 100 USDT an
+order, bounds ±5 %, recentring at 4 %; no tick or lot rounding. Expectations are
+derived in the test from the fills and the documented rules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from quantbot.core import ClientOrderId, Fill, Order, OrderType, Side
+from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
+from quantbot.engine.results import BacktestResult
+from quantbot.strategies import Bar, MarketHistory, Strategy, StrategyContext, WakeMasks
+from quantbot.strategies.grid import Grid, GridSetupError, GridStateError
+from quantbot.strategies.grid_params import GridParams
+from quantbot.venues.simulated import FillModel
+
+from factories import MINUTE_MS, SYMBOL, make_instrument, make_ohlcv
+
+PERP = "BTC/USDT:USDT"
+NO_COSTS = FillModel(maker_fee_pct=0, taker_fee_pct=0, slippage_pct=0, max_volume_share=None)
+MAKER = 0.075
+FEES = FillModel(maker_fee_pct=MAKER, taker_fee_pct=0.1, slippage_pct=0, max_volume_share=None)
+GRID: dict[str, Any] = {
+    "num_grids": 3,
+    "grid_spacing_pct": 1.0,
+    "order_size_usd": 100.0,
+    "upper_bound_pct": 5.0,
+    "lower_bound_pct": 5.0,
+    "rebalance_trigger_pct": 4.0,
+}
+STEP = 0.25
+
+Row = tuple[float, float, float, float, float]
+
+
+def level(k: int, centre: float = 100.0) -> float:
+    """Level ``k`` of the geometric test grid."""
+    return centre * 1.01**k
+
+
+def _path(closes: Sequence[float], *, start: float = 100.0, volume: float = 1e6) -> list[Row]:
+    """Candles without gaps: each opens at the previous close."""
+    rows, previous = [], start
+    for close in closes:
+        rows.append((previous, max(previous, close), min(previous, close), close, volume))
+        previous = close
+    return rows
+
+
+def _walk(*points: float) -> list[float]:
+    """Closes through ``points`` (the first is the first candle's close) in steps of 0.25."""
+    closes = [points[0]]
+    for end in points[1:]:
+        count = round(abs(end - closes[-1]) / STEP)
+        closes += list(np.linspace(closes[-1], end, count + 1)[1:])
+    return closes
+
+
+class _Spy:
+    """A strategy context that records the grid's submits and cancels."""
+
+    def __init__(self, ctx: StrategyContext, owner: Observed) -> None:
+        self._ctx = ctx
+        self._owner = owner
+
+    def submit(self, *args: Any, **kwargs: Any) -> Order | None:
+        order = self._ctx.submit(*args, **kwargs)
+        if order is not None:
+            self._owner.orders.append((self._ctx.now_ms, order))
+        return order
+
+    def cancel(self, client_order_id: ClientOrderId) -> None:
+        self._owner.cancels.append((self._ctx.now_ms, client_order_id))
+        self._ctx.cancel(client_order_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+
+class Observed(Grid):
+    """The grid, observed: its orders and, after every hook, its open orders and holdings.
+
+    ``checks`` holds (hook, now_ms, open orders of the strategy, {symbol: (inventory
+    the grid tracks, position of the account book)}).
+    """
+
+    def __init__(self, params: GridParams, symbols: Sequence[str] = (SYMBOL,)) -> None:
+        super().__init__(params, symbols=symbols)
+        self.orders: list[tuple[int, Order]] = []
+        self.cancels: list[tuple[int, ClientOrderId]] = []
+        self.checks: list[tuple[str, int, int, dict[str, tuple[float, float]]]] = []
+
+    def _check(self, hook: str, ctx: StrategyContext) -> None:
+        holdings = {s: (p.inventory()[0], ctx.position(s).qty) for s, p in self.pairs.items()}
+        self.checks.append((hook, ctx.now_ms, len(ctx.open_orders()), holdings))
+
+    def on_candle(self, bar: Bar, ctx: StrategyContext) -> None:
+        super().on_candle(bar, _Spy(ctx, self))  # type: ignore[arg-type]
+        self._check("on_candle", ctx)
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> None:
+        super().on_fill(fill, _Spy(ctx, self))  # type: ignore[arg-type]
+        self._check("on_fill", ctx)
+
+    def on_order_update(self, order: Order, ctx: StrategyContext) -> None:
+        super().on_order_update(order, _Spy(ctx, self))  # type: ignore[arg-type]
+        self._check("on_order_update", ctx)
+
+    def on_price_alert(self, bar: Bar, ctx: StrategyContext) -> None:
+        super().on_price_alert(bar, _Spy(ctx, self))  # type: ignore[arg-type]
+        self._check("on_price_alert", ctx)
+
+    def submitted(self, at_ms: int | None = None) -> list[Order]:
+        return [o for t, o in self.orders if at_ms is None or t == at_ms]
+
+
+def _data(rows: Sequence[Row], symbol: str = SYMBOL, **rules: Any) -> BacktestData:
+    instrument = make_instrument(symbol, **{"tick_size": None, "lot_size": None, **rules})
+    return BacktestData("1m", {symbol: make_ohlcv(rows)}, {symbol: instrument})
+
+
+def _run(
+    rows: Sequence[Row],
+    symbol: str = SYMBOL,
+    *,
+    model: FillModel = NO_COSTS,
+    rules: dict[str, Any] | None = None,
+    **params: Any,
+) -> tuple[BacktestResult, Observed]:
+    grid = Observed(GridParams(**{**GRID, **params}), symbols=[symbol])
+    data = _data(rows, symbol, **(rules or {}))
+    return run_backtest(data, [grid], BacktestConfig(100_000, fill_model=model)), grid
+
+
+def _close_ms(rows: Sequence[Row], index: int) -> int:
+    """When the candle ``index`` of a path closes (decisions are stamped then)."""
+    return int(make_ohlcv(rows).ts_ms[index]) + MINUTE_MS
+
+
+def _first_reaching(rows: Sequence[Row], *, below: float | None = None, after: int = 0) -> int:
+    lows = np.array([r[2] for r in rows])
+    return after + int(np.argmax(lows[after:] <= below))
+
+
+def _limits(orders: Sequence[Order], side: Side) -> list[float]:
+    return [o.price for o in orders if o.side is side and o.price is not None]
+
+
+# -- levels and the start -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("grid_type", "expected"),
+    [
+        ("geometric", [100 / 1.01, 100 / 1.01**2, 100 / 1.01**3]),
+        ("arithmetic", [99.0, 98.0, 97.0]),
+    ],
+)
+def test_the_grid_starts_with_buys_one_spacing_apart_below_the_first_close(
+    grid_type: str, expected: list[float]
+) -> None:
+    rows = _path([100.0] * 5)
+    _, grid = _run(rows, grid_type=grid_type)
+
+    first = grid.submitted(_close_ms(rows, 0))
+    assert [o.order_type for o in first] == [OrderType.LIMIT] * 3
+    assert _limits(first, Side.BUY) == pytest.approx(expected, rel=1e-12)
+    assert [o.qty * o.price for o in first if o.price] == pytest.approx([100.0] * 3, rel=1e-12)
+    assert _limits(first, Side.SELL) == []  # buy-only start: no inventory to sell yet
+    assert len(grid.orders) == 3  # nothing else for the rest of the flat path
+
+
+@pytest.mark.parametrize(
+    ("grid_type", "count", "lowest"),
+    [("geometric", 5, 100 / 1.01**5), ("arithmetic", 5, 95.0)],
+)
+def test_no_level_lies_beyond_the_lower_bound(grid_type: str, count: int, lowest: float) -> None:
+    rows = _path([100.0] * 3)
+    _, grid = _run(rows, grid_type=grid_type, num_grids=20)
+
+    buys = _limits(grid.submitted(), Side.BUY)
+    assert len(buys) == count
+    assert min(buys) == pytest.approx(lowest, rel=1e-12)
+    assert min(buys) >= 95.0 * (1 - 1e-12)
+
+
+# -- round trips -------------------------------------------------------------------------------
+
+
+def test_on_an_oscillating_path_every_round_trip_earns_the_spacing_less_two_maker_fees() -> None:
+    swings = 4
+    rows = _path(_walk(100, *[96.5, 101.5] * swings))
+    result, grid = _run(rows, model=FEES)
+
+    fills = result.fills.set_index("trade_id")
+    assert (fills["liquidity"] == "maker").all()
+    assert len(grid.round_trips) == 3 * swings  # three levels bought and sold per swing
+    linked = set()
+    for trip in grid.round_trips:
+        (entry,) = trip.entry_trade_ids
+        buy, sell = fills.loc[entry], fills.loc[trip.exit_trade_id]
+        assert (buy["side"], sell["side"]) == ("buy", "sell")
+        assert sell["qty"] == pytest.approx(buy["qty"], rel=1e-12)
+        assert sell["price"] == pytest.approx(buy["price"] * 1.01, rel=1e-12)  # one level up
+        size = buy["price"] * buy["qty"]
+        pnl = sell["price"] * sell["qty"] - size - buy["fee"] - sell["fee"]
+        spacing_less_fees = size * 0.01 - MAKER / 100 * (size + size * 1.01)
+        assert pnl == pytest.approx(spacing_less_fees, rel=1e-9)
+        assert trip.pnl == pytest.approx(pnl, rel=1e-9)
+        linked |= {entry, trip.exit_trade_id}
+    assert linked == set(fills.index)  # every fill belongs to one round trip
+    pair = grid.pairs[SYMBOL]
+    assert pair.realised_pnl == pytest.approx(sum(t.pnl for t in grid.round_trips), rel=1e-12)
+    assert pair.inventory()[0] == 0
+
+
+def test_a_filled_buy_places_its_sell_one_level_up_and_a_filled_sell_its_buy_one_level_down() -> (
+    None
+):
+    rows = _path(_walk(100, 98.75, 98.75, 100.25))
+    result, grid = _run(rows)
+
+    buy, sell = result.fills.iloc[0], result.fills.iloc[1]
+    assert (buy["side"], buy["price"]) == ("buy", pytest.approx(level(-1), rel=1e-12))
+    placed = grid.submitted(int(buy["ts_ms"]) + MINUTE_MS)  # at the close of the fill candle
+    assert [(o.side, o.qty) for o in placed] == [(Side.SELL, buy["qty"])]
+    assert placed[0].price == pytest.approx(level(0), rel=1e-12)
+    assert (sell["side"], sell["client_order_id"]) == ("sell", placed[0].client_order_id)
+    again = grid.submitted(int(sell["ts_ms"]) + MINUTE_MS)
+    assert [(o.side, o.qty) for o in again] == [(Side.BUY, sell["qty"])]
+    assert again[0].price == pytest.approx(level(-1), rel=1e-12)
+    assert len(result.fills) == 2
+
+
+def test_partial_fills_each_get_their_exit_and_the_inventory_follows_the_position() -> None:
+    # A volume cap of 0.3 units per candle cuts every ~1-unit order into pieces.
+    model = FillModel(maker_fee_pct=MAKER, taker_fee_pct=0.1, slippage_pct=0, max_volume_share=0.5)
+    rows = _path(_walk(100, 96.5, 100.5, 96.5, 101.5), volume=0.6)
+    result, grid = _run(rows, model=model)
+
+    assert result.fills.groupby("client_order_id").size().max() > 1  # partial fills
+    for trip in grid.round_trips:
+        entries = result.fills.set_index("trade_id").loc[list(trip.entry_trade_ids)]
+        assert trip.qty <= entries["qty"].sum() * (1 + 1e-12)
+        # At least one level up: an exit placed after the price passed it fills better.
+        assert trip.sell_value >= trip.buy_value * 1.01 * (1 - 1e-12)
+    # The engine books every fill of a candle before the first callback: compare the
+    # two after the candle's last one.
+    last_of_candle = {now_ms: holdings for _, now_ms, _, holdings in grid.checks}
+    for holdings in last_of_candle.values():
+        inventory, position = holdings[SYMBOL]
+        assert inventory == pytest.approx(position, abs=1e-12)
+    sold = result.fills[result.fills["side"] == "sell"]["qty"].sum()
+    assert sum(t.qty for t in grid.round_trips) == pytest.approx(sold, rel=1e-12)
+
+
+# -- rebalance ---------------------------------------------------------------------------------
+
+
+def test_a_fall_beyond_the_trigger_recentres_and_carries_the_inventory_at_its_average(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = _path(_walk(100, 95.75, 95.75, 97.5))
+    with caplog.at_level(logging.INFO, logger="quantbot.strategies.grid"):
+        result, grid = _run(rows, model=FEES)
+
+    trigger = _first_reaching(rows, below=96.0)
+    at = _close_ms(rows, trigger)
+    buys = result.fills[(result.fills["side"] == "buy") & (result.fills["ts_ms"] < at)]
+    assert len(buys) == 3
+    exits = [o for t, o in grid.orders if t < at and o.side is Side.SELL]
+    assert sorted(i for t, i in grid.cancels if t == at) == sorted(
+        o.client_order_id for o in exits
+    )  # the far side: the three exits above
+    centre = rows[trigger][3]
+    placed = grid.submitted(at)
+    assert _limits(placed, Side.BUY) == pytest.approx([level(-k, centre) for k in (1, 2, 3)])
+    carried = [o for o in placed if o.side is Side.SELL]
+    assert _limits(carried, Side.SELL) == pytest.approx([level(k, centre) for k in (1, 2, 3)])
+    held = buys["qty"].sum()
+    assert sum(o.qty for o in carried) == pytest.approx(held, rel=1e-12)
+    for order in carried[:-1]:  # one order size a level, the rest on the last
+        assert order.qty * (order.price or 0) == pytest.approx(100.0, rel=1e-12)
+    average = (buys["price"] * buys["qty"]).sum() / held
+    rebalance = grid.pairs[SYMBOL].last_rebalance
+    assert rebalance is not None
+    assert rebalance["to_centre"] == centre
+    assert rebalance["carried_qty"] == pytest.approx(held, rel=1e-12)
+    assert rebalance["carried_avg_price"] == pytest.approx(average, rel=1e-12)
+    assert sorted(rebalance["carried_trade_ids"]) == sorted(buys["trade_id"])
+    (record,) = [r for r in caplog.records if getattr(r, "event", None) == "GRID_REBALANCE"]
+    assert record.__dict__["pair"] == SYMBOL
+    # The bounce sells the first carried share one level above the new centre, at its
+    # share of the average cost, and that slot buys again one level below it.
+    (trip,) = grid.round_trips
+    sale = result.fills.set_index("trade_id").loc[trip.exit_trade_id]
+    assert trip.kind == "carried"
+    assert sale["price"] == pytest.approx(level(1, centre), rel=1e-12)
+    expected = sale["qty"] * (sale["price"] - average) - sale["fee"] - trip.fees + sale["fee"]
+    assert trip.pnl == pytest.approx(expected, rel=1e-9)
+    rebuy = grid.submitted(int(sale["ts_ms"]) + MINUTE_MS)
+    assert [(o.side, o.price) for o in rebuy] == [(Side.BUY, pytest.approx(centre, rel=1e-12))]
+
+
+def test_a_rise_beyond_the_trigger_cancels_the_buys_and_lays_them_below_the_new_price() -> None:
+    rows = _path(_walk(100, 104.5))
+    result, grid = _run(rows)
+
+    highs = np.array([r[1] for r in rows])
+    trigger = int(np.argmax(highs >= 104.0))
+    at = _close_ms(rows, trigger)
+    first = grid.submitted(_close_ms(rows, 0))
+    assert sorted(i for t, i in grid.cancels if t == at) == sorted(o.client_order_id for o in first)
+    centre = rows[trigger][3]
+    assert _limits(grid.submitted(at), Side.BUY) == pytest.approx(
+        [level(-k, centre) for k in (1, 2, 3)]
+    )
+    assert _limits(grid.submitted(at), Side.SELL) == []
+    assert result.fills.empty
+    assert grid.pairs[SYMBOL].rebalances == 1
+
+
+# -- stop-loss and take-profit -------------------------------------------------------------------
+
+
+def test_the_stop_loss_sells_the_inventory_at_market_and_stops_the_grid(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = _path(_walk(100, 95.75, 100.5, 96.5, 100.5))
+    with caplog.at_level(logging.WARNING, logger="quantbot.strategies.grid"):
+        result, grid = _run(rows, model=FEES, stop_loss_pct=2.0, rebalance_trigger_pct=4.5)
+
+    buys = result.fills[result.fills["side"] == "buy"]
+    assert len(buys) == 3
+    average = (buys["price"] * buys["qty"]).sum() / buys["qty"].sum()
+    stop = _first_reaching(rows, below=average * 0.98)
+    at = _close_ms(rows, stop)
+    assert len([i for t, i in grid.cancels if t == at]) == 3  # the three exits
+    (close,) = grid.submitted(at)
+    assert (close.side, close.order_type) == (Side.SELL, OrderType.MARKET)
+    assert close.qty == pytest.approx(buys["qty"].sum(), rel=1e-12)
+    assert grid.orders[-1][1] is close  # nothing placed after, though price comes back
+    sale = result.fills.iloc[-1]
+    assert (sale["client_order_id"], sale["price"]) == (close.client_order_id, rows[stop + 1][0])
+    assert len(result.fills) == 4
+    pair = grid.pairs[SYMBOL]
+    assert pair.stopped == "stop_loss"
+    assert pair.inventory()[0] == 0
+    assert [t.kind for t in grid.round_trips] == ["stop_loss"] * 3
+    total = sum(t.pnl for t in grid.round_trips)
+    cash = (
+        result.fills["price"]
+        * result.fills["qty"]
+        * np.where(result.fills["side"] == "sell", 1, -1)
+    )
+    assert total == pytest.approx(cash.sum() - result.fills["fee"].sum(), rel=1e-9)
+    (record,) = [r for r in caplog.records if getattr(r, "event", None) == "TRADE_CLOSED"]
+    assert record.levelno == logging.WARNING
+    assert record.__dict__["reason"] == "stop_loss"
+
+
+def test_the_take_profit_closes_the_grid_once_its_profit_reaches_the_target() -> None:
+    rows = _path(_walk(100, 96.5, 101.5, 96.5, 101.5))
+    target = 0.9 / 100 * 3 * 100.0  # take_profit_pct of num_grids x order_size_usd
+    result, grid = _run(rows, take_profit_pct=0.9)
+
+    fills = result.fills
+    cash = np.where(fills["side"] == "sell", 1, -1) * fills["price"] * fills["qty"]
+    held = np.where(fills["side"] == "buy", 1, -1) * fills["qty"]
+    closes = [o for _, o in grid.orders if o.order_type is OrderType.MARKET]
+    (close,) = closes
+    decided = next(t for t, o in grid.orders if o is close)
+    before = fills["ts_ms"] < decided - MINUTE_MS + 1  # fills up to the deciding candle
+    flow, qty = float(cash[before].sum()), float(held[before].sum())
+    trigger = (target - flow) / qty  # price at which cash + holdings reach the target
+    candle = next(i for i in range(len(rows)) if _close_ms(rows, i) == decided)
+    assert rows[candle][1] >= trigger > rows[candle - 1][1]  # the first candle to reach it
+    assert close.qty == pytest.approx(qty, rel=1e-12)
+    assert grid.pairs[SYMBOL].stopped == "take_profit"
+    assert grid.orders[-1][1] is close
+    final = float(cash.sum())  # flat after the close
+    assert final >= target * 0.99
+    assert np.isclose(held.sum(), 0.0, atol=1e-12)
+
+
+# -- the order cap ------------------------------------------------------------------------------
+
+
+def test_max_open_orders_rests_only_the_nearest_orders_and_places_the_rest_later() -> None:
+    rows = _path(_walk(100, 96.5, 101.5, 96.5, 101.5))
+    _, grid = _run(rows, model=FEES, max_open_orders=2)
+
+    assert max(check[2] for check in grid.checks) <= 2
+    first = grid.submitted(_close_ms(rows, 0))
+    assert _limits(first, Side.BUY) == pytest.approx([level(-1), level(-2)])
+    deepest = [o for _, o in grid.orders if o.price == pytest.approx(level(-3))]
+    assert deepest  # held back at first, placed once the price came near
+    assert len(grid.round_trips) >= 4
+
+
+# -- refusals ------------------------------------------------------------------------------------
+
+
+def test_a_spacing_below_two_fees_and_the_minimum_profit_is_refused_when_built() -> None:
+    with pytest.raises(ValidationError, match=r"below 2 x fee_rate \+ min_profit_after_fees"):
+        Grid(GridParams(grid_spacing_pct=0.25), symbols=[SYMBOL])
+
+
+def test_entries_the_checks_refuse_leave_the_grid() -> None:
+    rows = _path(_walk(100, 96.5, 100.5))
+    result, grid = _run(rows, rules={"min_notional": 150.0})
+
+    assert len(result.rejections) == 3
+    assert result.fills.empty
+    assert not grid.pairs[SYMBOL].pieces
+
+
+# -- state ---------------------------------------------------------------------------------------
+
+
+class Restarted(Strategy):
+    """A grid that, at its first call at or after ``at_ms``, is replaced by a fresh grid
+    restored from its state sent through JSON — a restart in the middle of a run."""
+
+    name = "restarted"
+    Params = GridParams
+
+    def __init__(self, params: GridParams, at_ms: int) -> None:
+        super().__init__(params, symbols=[SYMBOL], strategy_id="grid")
+        self.grid = Grid(params, symbols=[SYMBOL], strategy_id="grid")
+        self.at_ms = at_ms
+        self.saved: dict[str, Any] | None = None
+
+    def _current(self, ctx: StrategyContext) -> Grid:
+        if self.saved is None and ctx.now_ms >= self.at_ms:
+            self.saved = json.loads(json.dumps(self.grid.state(), allow_nan=False))
+            fresh = Grid(self.grid.params, symbols=[SYMBOL], strategy_id="grid")  # type: ignore[arg-type]
+            fresh.restore(self.saved)
+            assert fresh.state() == self.saved
+            self.grid = fresh
+        return self.grid
+
+    def precompute(self, history: MarketHistory) -> WakeMasks:
+        return self.grid.precompute(history)
+
+    def on_candle(self, bar: Bar, ctx: StrategyContext) -> None:
+        self._current(ctx).on_candle(bar, ctx)
+
+    def on_fill(self, fill: Fill, ctx: StrategyContext) -> None:
+        self._current(ctx).on_fill(fill, ctx)
+
+    def on_order_update(self, order: Order, ctx: StrategyContext) -> None:
+        self._current(ctx).on_order_update(order, ctx)
+
+    def on_price_alert(self, bar: Bar, ctx: StrategyContext) -> None:
+        self._current(ctx).on_price_alert(bar, ctx)
+
+
+RESTART_PATH = _path(
+    _walk(100, 96.5, 101.5, 97, 95.5, 96.7, 94.5, 97.2, 94.7, 97.5, 94.7, 98.5, 95, 97)
+)
+"""Round trips, a fall that recentres with inventory, carried sales and more trips."""
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.35, 0.6, 0.8])
+def test_a_grid_restored_from_its_state_makes_the_orders_and_fills_of_one_never_stopped(
+    fraction: float,
+) -> None:
+    params = GridParams(**GRID, take_profit_pct=5.0)
+    data = _data(RESTART_PATH)
+    config = BacktestConfig(100_000, fill_model=FEES)
+    plain = Grid(params, symbols=[SYMBOL], strategy_id="grid")
+    at_ms = int(data.ts_ms[int(fraction * len(RESTART_PATH))])
+    restarted = Restarted(params, at_ms)
+
+    expected = run_backtest(data, [plain], config)
+    result = run_backtest(data, [restarted], config)
+
+    assert restarted.saved is not None
+    assert plain.pairs[SYMBOL].rebalances == 1  # the path does recentre
+    assert len(expected.fills) > 20
+    pd.testing.assert_frame_equal(result.fills, expected.fills)
+    assert restarted.grid.state() == plain.state()
+
+
+def test_the_state_is_plain_json_with_levels_orders_inventory_and_results() -> None:
+    rows = _path(_walk(100, 97.5))
+    _, grid = _run(rows)
+
+    state = json.loads(json.dumps(grid.state(), allow_nan=False))
+    pair = state["pairs"][SYMBOL]
+    open_ids = {o.client_order_id for _, o in grid.orders if o.is_open}
+    assert {p["order_id"] for p in pair["pieces"].values()} == open_ids
+    assert pair["levels"] == {"grid_type": "geometric", "anchor": 100.0, "spacing_pct": 1.0}
+    qty = sum(o.filled_qty for _, o in grid.orders if o.side is Side.BUY)
+    assert pair["inventory"]["qty"] == pytest.approx(qty, rel=1e-12)
+    assert pair["round_trips"] == 0
+    assert pair["last_rebalance"] is None
+
+
+def test_restoring_a_state_of_another_version_or_pair_is_refused() -> None:
+    grid = Grid(GridParams(), symbols=[SYMBOL])
+    state = grid.state()
+
+    with pytest.raises(GridStateError, match="version"):
+        grid.restore({**state, "version": 99})
+    with pytest.raises(GridStateError, match="ETH/USDT"):
+        grid.restore({**state, "pairs": {"ETH/USDT": state["pairs"][SYMBOL]}})
+
+
+# -- variants ------------------------------------------------------------------------------------
+
+
+def test_the_reverse_grid_starts_with_short_sells_and_buys_each_back_one_level_down() -> None:
+    rows = _path(_walk(100, 101.25, 101.25, 99.75))
+    result, grid = _run(rows, PERP, model=FEES, variant="reverse")
+
+    first = grid.submitted(_close_ms(rows, 0))
+    assert _limits(first, Side.BUY) == []
+    assert _limits(first, Side.SELL) == pytest.approx([level(k) for k in (1, 2, 3)])
+    short, cover = result.fills.iloc[0], result.fills.iloc[1]
+    assert (short["side"], short["price"]) == ("sell", pytest.approx(level(1)))
+    (buy_back,) = grid.submitted(int(short["ts_ms"]) + MINUTE_MS)
+    assert (buy_back.side, buy_back.qty) == (Side.BUY, short["qty"])
+    assert buy_back.price == pytest.approx(level(0), rel=1e-12)
+    assert (cover["side"], cover["client_order_id"]) == ("buy", buy_back.client_order_id)
+    (trip,) = grid.round_trips
+    assert trip.direction == -1
+    expected = short["qty"] * (short["price"] - cover["price"]) - short["fee"] - cover["fee"]
+    assert trip.pnl == pytest.approx(expected, rel=1e-9)
+
+
+def test_the_futures_grid_starts_with_buys_below_and_sells_above() -> None:
+    rows = _path([100.0] * 3)
+    _, grid = _run(rows, PERP, variant="futures")
+
+    first = grid.submitted(_close_ms(rows, 0))
+    assert _limits(first, Side.BUY) == pytest.approx([level(-k) for k in (1, 2, 3)])
+    assert _limits(first, Side.SELL) == pytest.approx([level(k) for k in (1, 2, 3)])
+
+
+@pytest.mark.parametrize("variant", ["reverse", "futures"])
+def test_short_selling_variants_refuse_spot_symbols(variant: str) -> None:
+    with pytest.raises(GridSetupError, match="needs a perpetual"):
+        Grid(GridParams(variant=variant), symbols=[SYMBOL])  # type: ignore[arg-type]
+
+
+STAIRS = _path(_walk(100, *[p for top in range(1, 12) for p in (100 + 1.2 * top, 99.2 + top)]))
+"""A rise in steps: up 1.2 %, back 1 %, up again, to about 113."""
+
+
+def test_the_infinity_grid_follows_a_rise_and_keeps_selling_above_the_upper_bound() -> None:
+    result, grid = _run(STAIRS, variant="infinity")
+
+    sells = result.fills[result.fills["side"] == "sell"]
+    assert sells["price"].max() > 105.0  # beyond the 5 % bound of the first grid
+    assert grid.pairs[SYMBOL].rebalances == 0  # followed, never recentred
+    for trip in grid.round_trips:
+        assert trip.sell_value == pytest.approx(trip.buy_value * 1.01, rel=1e-12)
+    open_buys = [o for _, o in grid.orders if o.is_open and o.side is Side.BUY]
+    assert len(open_buys) <= GRID["num_grids"]
+    _, standard = _run(STAIRS)
+    assert standard.pairs[SYMBOL].rebalances >= 2  # the bounded grid had to recentre
+
+
+def test_pairs_settings_override_the_top_level_for_their_symbol() -> None:
+    rows = _path([100.0] * 3)
+    params = GridParams(**GRID, pairs={SYMBOL: {**GRID, "grid_type": "arithmetic"}})
+    grid = Observed(params)
+
+    run_backtest(_data(rows), [grid], BacktestConfig(100_000, fill_model=NO_COSTS))
+
+    assert _limits(grid.submitted(), Side.BUY) == pytest.approx([99.0, 98.0, 97.0])
+
+
+def test_settings_for_a_pair_not_traded_are_left_unused() -> None:
+    rows = _path([100.0] * 3)
+    grid = Observed(GridParams(**GRID, pairs={"ETH/USDT": {**GRID, "grid_type": "arithmetic"}}))
+
+    run_backtest(_data(rows), [grid], BacktestConfig(100_000, fill_model=NO_COSTS))
+
+    assert _limits(grid.submitted(), Side.BUY) == pytest.approx([level(-k) for k in (1, 2, 3)])
