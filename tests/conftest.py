@@ -10,4 +10,5 @@ pytest_plugins = [
     "fixtures.shared_data",
     "fixtures.coingecko",
     "fixtures.emulator",
+    "fixtures.cli",
 ]

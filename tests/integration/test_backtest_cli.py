@@ -8,9 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from quantbot.cli.main import app, main
+from quantbot.cli.main import main
 from quantbot.config import load_config
 from quantbot.data.files import read_ohlcv_csv
 from quantbot.data.ohlcv import OhlcvArrays
@@ -20,21 +19,7 @@ from quantbot.logs import reset_logging
 from quantbot.strategies import create_strategy
 from quantbot.venues.simulated import FillModel
 
-
-def quantbot(*args: str) -> Result:
-    try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    finally:
-        reset_logging()
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("QUANTBOT_CONFIG", "QUANTBOT_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    assert quantbot("db", "upgrade").exit_code == 0
-    return tmp_path
+from fixtures.cli import quantbot
 
 
 def test_synthetic_run_writes_every_output_and_stores_the_run(workdir: Path) -> None:

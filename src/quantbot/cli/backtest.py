@@ -32,11 +32,14 @@ __all__ = ["backtest", "execute", "render_summary"]
 def backtest(
     *,
     strategy: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
-            "--strategy", "-s", help="Strategy name; repeat for several (e.g. ema_cross)."
+            "--strategy",
+            "-s",
+            help="Strategy name; repeat for several (e.g. grid). Default: every strategy the "
+            "configuration enables, each on its configured pairs.",
         ),
-    ],
+    ] = None,
     data: Annotated[
         list[str] | None,
         typer.Option(
@@ -56,8 +59,12 @@ def backtest(
         ),
     ] = None,
     symbols: Annotated[
-        str, typer.Option("--symbols", help="Comma-separated markets of the synthetic market.")
-    ] = "BTC/USDT",
+        str | None,
+        typer.Option(
+            "--symbols",
+            help="Comma-separated markets of the synthetic market [default: the strategies' pairs].",
+        ),
+    ] = None,
     exchange: Annotated[
         str | None,
         typer.Option("--exchange", "-e", help="Exchange of the store's series and of the fees."),
@@ -127,7 +134,12 @@ def backtest(
     backtest section of settings.yaml; the fill model is described in
     docs/backtesting.md. The run and its configuration are stored in the database.
 
+    Without --strategy every strategy the configuration enables runs (grid and momentum
+    by default), sharing one portfolio, each on its configured pairs.
+
     Examples:
+      quantbot backtest
+      quantbot backtest --strategy grid --strategy momentum --days 90
       quantbot backtest --strategy ema_cross
       quantbot backtest -s ema_cross --data ../shared/data/binance_BTC-USDT_1m.csv.gz -p order_size=0.01
       quantbot backtest -s ema_cross --data BTC/USDT --from 2025-01-01 --to 2025-04-01 --fee-pct 0.1
@@ -137,11 +149,11 @@ def backtest(
     start_logging(config)
     try:
         request = BacktestRequest(
-            strategies=tuple(strategy),
+            strategies=tuple(strategy or ()),
             params=parse_params(param or []),
             data=tuple(data or ()),
             funding=tuple(funding or ()),
-            symbols=tuple(s.strip() for s in symbols.split(",") if s.strip()),
+            symbols=tuple(s.strip() for s in symbols.split(",") if s.strip()) if symbols else None,
             exchange=exchange,
             timeframe=timeframe,
             start_ms=parse_utc(start) if start else None,
@@ -159,6 +171,8 @@ def backtest(
     except (BacktestRequestError, DataError) as exc:
         error_line(f"backtest: {exc}")
         raise typer.Exit(1) from None
+    for note in prepared.notes:
+        say(f"note: {note}")
     report = execute(config, prepared, database=database, out_dir=out_dir)
     say(f"report: {report}")
 

@@ -14,10 +14,7 @@ from quantbot.core.clock import WallClock
 from quantbot.engine import DemoSummary, run_demo
 from quantbot.engine.backtest_job import BacktestRequest, BacktestRequestError, prepare_backtest
 
-__all__ = ["DEMO_STRATEGIES", "demo"]
-
-DEMO_STRATEGIES = ("ema_cross",)
-"""What the demo backtests on the synthetic market; it grows as strategies land."""
+__all__ = ["demo"]
 
 
 def demo(
@@ -32,8 +29,9 @@ def demo(
 
     Checks the configuration, migrates the database (SQLite under data/ by default),
     generates a synthetic market for every pair the enabled strategies trade, stores
-    it in the candle store, backtests the ema_cross template strategy on it, prints
-    the summary and writes the HTML report (its path is the last line). The run is
+    it in the candle store, backtests every enabled strategy on it together (grid and
+    momentum by default, sharing one portfolio), prints the summary with each
+    strategy's figures and writes the HTML report (its path is the last line). The run is
     recorded in the database and the JSON log.
 
     Examples:
@@ -53,9 +51,7 @@ def demo(
         )
     _render(summary)
     try:
-        prepared = prepare_backtest(
-            config, BacktestRequest(strategies=DEMO_STRATEGIES), market=summary.market
-        )
+        prepared = prepare_backtest(config, BacktestRequest(), market=summary.market)
     except BacktestRequestError as exc:
         error_line(f"demo: {exc}")
         raise typer.Exit(1) from None

@@ -4,6 +4,17 @@
 :func:`prepare_backtest` turns it into data, strategy objects and an engine
 configuration, with defaults from ``settings.yaml`` (``backtest`` and the exchange's
 fees) and every problem reported as a :class:`BacktestRequestError`.
+
+Which strategies run:
+
+- **configured run** (no strategy named): every enabled strategy of the configuration
+  (:func:`~quantbot.strategies.configured.configured_strategies`), each on its
+  configured pairs that the data holds; one with none of them is left out with a note;
+- **named run** (``--strategy``, repeatable): those strategies, each with its
+  configured parameters (defaults when unconfigured), on every market of the data.
+
+``--param`` values go on top of either. Without data files the synthetic market holds
+``--symbols``, else the pairs of the strategies that run (BTC/USDT when they name none).
 """
 
 from __future__ import annotations
@@ -29,7 +40,8 @@ from quantbot.engine.loading import (
     from_store,
     from_synthetic,
 )
-from quantbot.strategies import STRATEGIES, Strategy, UnknownStrategy, create_strategy
+from quantbot.strategies import STRATEGIES, Strategy, UnknownStrategy
+from quantbot.strategies.configured import StrategySpec, configured_strategies
 from quantbot.venues.simulated import FillModel, MarginMode, MarginModel
 
 __all__ = [
@@ -54,7 +66,8 @@ class BacktestRequest:
     """What the user asked for; None means "the configured default".
 
     Attributes:
-        strategies: registered strategy names, one instance each.
+        strategies: registered strategy names, one instance each; empty for the
+            configuration's enabled strategies.
         params: per strategy name, raw parameter values (``"*"`` applies to every
             strategy that has the parameter).
         data: CSV files in the interchange format (``PATH``, or ``SYMBOL=PATH`` to name
@@ -62,7 +75,8 @@ class BacktestRequest:
             store; empty for the synthetic market.
         funding: funding-rate files of perpetuals among ``data`` (``PATH`` or
             ``SYMBOL=PATH``), beyond those found next to their candles.
-        symbols: markets of the synthetic market (when ``data`` is empty).
+        symbols: markets of the synthetic market (when ``data`` is empty); None for the
+            strategies' pairs.
         exchange: exchange of the store's series and of the fees.
         timeframe: the strategies' decision timeframe (default: the data's).
         start_ms, end_ms: the period, end exclusive.
@@ -71,11 +85,11 @@ class BacktestRequest:
         skip_idle_bars: the event-skipping fast path.
     """
 
-    strategies: tuple[str, ...]
+    strategies: tuple[str, ...] = ()
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     data: tuple[str, ...] = ()
     funding: tuple[str, ...] = ()
-    symbols: tuple[str, ...] = ("BTC/USDT",)
+    symbols: tuple[str, ...] | None = None
     exchange: str | None = None
     timeframe: str | None = None
     start_ms: int | None = None
@@ -97,6 +111,8 @@ class PreparedBacktest:
     market: LoadedMarket
     strategies: list[Strategy]
     config: BacktestConfig
+    notes: tuple[str, ...] = ()
+    """What the user should know about the set-up (strategies left out and why)."""
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -129,18 +145,36 @@ def prepare_backtest(
 
     Raises:
         BacktestRequestError: for an unknown strategy, a parameter no strategy has or a
-            value its model refuses, or an exchange without known fees.
+            value its model refuses, a configured run with nothing to run, or an
+            exchange without known fees.
         DataError: when the data cannot be loaded or fails the quality policy.
     """
     settings = config.settings
     defaults = settings.backtest
     exchange = request.exchange or defaults.exchange
-    market = market or _load(config, request, exchange)
-    symbols = list(market.data.arrays)
+    specs = _specs(config, request)
+    wanted = list(dict.fromkeys(s for spec in specs for s in spec.symbols)) or ["BTC/USDT"]
+    market = market or _load(config, request, exchange, wanted)
+    available = list(market.data.arrays)
     timeframe = request.timeframe or market.data.timeframe
-    strategies = [
-        _strategy(name, request.params, symbols, timeframe) for name in request.strategies
-    ]
+    strategies: list[Strategy] = []
+    notes: list[str] = []
+    for spec in specs:
+        cls = _class(spec, STRATEGIES)
+        wanted_here = spec.symbols if spec.symbols and not request.strategies else available
+        symbols = cls.tradable(wanted_here, market.data.arrays)
+        if not symbols:
+            notes.append(
+                f"{spec.name} ({spec.source}) trades {', '.join(wanted_here)}: "
+                "the data holds none it can trade, so it does not run"
+            )
+            continue
+        strategy_id = _id(spec, specs)
+        strategies.append(
+            _strategy(cls, spec, request.params, symbols, timeframe, strategy_id=strategy_id)
+        )
+    if not strategies:
+        raise BacktestRequestError("no strategy to run: " + "; ".join(notes))
     _check_unused_params(request.params, strategies)
     fees = _fees(settings.exchanges.get(exchange), exchange)
     maker, taker = (request.fee_pct, request.fee_pct) if request.fee_pct is not None else fees
@@ -172,10 +206,36 @@ def prepare_backtest(
         margin=margin,
         skip_idle_bars=request.skip_idle_bars,
     )
-    return PreparedBacktest(market, strategies, engine_config)
+    return PreparedBacktest(market, strategies, engine_config, tuple(notes))
 
 
-def _load(config: QuantbotConfig, request: BacktestRequest, exchange: str) -> LoadedMarket:
+def _specs(config: QuantbotConfig, request: BacktestRequest) -> list[StrategySpec]:
+    """The strategies of the run: the named ones, else the configuration's enabled ones."""
+    configured = configured_strategies(config)
+    if not request.strategies:
+        enabled = [spec for spec in configured if spec.enabled]
+        if not enabled:
+            raise BacktestRequestError(
+                "the configuration enables no strategy: name one with --strategy, or enable "
+                "one in grid_config.yaml, momentum_config.yaml, funding_config.yaml or "
+                "settings.yaml strategies"
+            )
+        return enabled
+    by_name = {}
+    for spec in reversed(configured):
+        by_name[spec.name] = spec
+    return [by_name.get(name, StrategySpec(name)) for name in request.strategies]
+
+
+def _id(spec: StrategySpec, specs: list[StrategySpec]) -> str | None:
+    """A strategy's id: its name, numbered when the run has several of that name."""
+    same = [s for s in specs if s.name == spec.name]
+    return None if len(same) == 1 else f"{spec.name}-{same.index(spec) + 1}"
+
+
+def _load(
+    config: QuantbotConfig, request: BacktestRequest, exchange: str, wanted: list[str]
+) -> LoadedMarket:
     quality = config.settings.data_quality
     files = [_data_path(item) for item in request.data]
     if request.funding and not any(files):
@@ -184,7 +244,11 @@ def _load(config: QuantbotConfig, request: BacktestRequest, exchange: str) -> Lo
     if not request.data:
         start = request.start_ms if request.start_ms is not None else DEFAULT_SYNTHETIC_START_MS
         return from_synthetic(
-            request.symbols, start_ms=start, days=request.days, seed=request.seed, quality=quality
+            request.symbols or wanted,
+            start_ms=start,
+            days=request.days,
+            seed=request.seed,
+            quality=quality,
         )
     given = [f for f in files if f is not None]
     symbols = [item for item, f in zip(request.data, files, strict=True) if f is None]
@@ -223,29 +287,47 @@ def _data_path(item: str, *, funding: bool = False) -> DataPath | None:
     return None
 
 
-def _strategy(
-    name: str, params: Mapping[str, Mapping[str, Any]], symbols: list[str], timeframe: str
-) -> Strategy:
-    cls = STRATEGIES.get(name)
+def _class(spec: StrategySpec, classes: Mapping[str, type[Strategy]]) -> type[Strategy]:
+    cls = classes.get(spec.name)
     if cls is None:
+        known = ", ".join(sorted(classes))
         raise BacktestRequestError(
-            str(
-                UnknownStrategy(
-                    f"no strategy named {name!r}; known: {', '.join(sorted(STRATEGIES))}"
-                )
-            )
+            str(UnknownStrategy(f"no strategy named {spec.name!r}{_where(spec)}; known: {known}"))
         )
+    return cls
+
+
+def _where(spec: StrategySpec) -> str:
+    return "" if spec.source == "defaults" else f" ({spec.source})"
+
+
+def _strategy(
+    cls: type[Strategy],
+    spec: StrategySpec,
+    params: Mapping[str, Mapping[str, Any]],
+    symbols: list[str],
+    timeframe: str,
+    *,
+    strategy_id: str | None,
+) -> Strategy:
     fields = cls.Params.model_fields
-    values = {k: v for k, v in params.get("*", {}).items() if k in fields} | dict(
-        params.get(name, {})
+    overrides = {k: v for k, v in params.get("*", {}).items() if k in fields} | dict(
+        params.get(spec.name, {})
     )
+    values = cls.Params.merged(spec.params, overrides)
     try:
-        return create_strategy(name, values, symbols=symbols, timeframe=timeframe)
+        return cls(
+            cls.Params.model_validate(values),
+            symbols=symbols,
+            timeframe=spec.timeframe or timeframe,
+            strategy_id=strategy_id,
+        )
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or name}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(map(str, e['loc'])) or spec.name}: {e['msg']}" for e in exc.errors()
         )
-        raise BacktestRequestError(f"strategy {name}: {problems}") from None
+        name = strategy_id or spec.name
+        raise BacktestRequestError(f"strategy {name}{_where(spec)}: {problems}") from None
 
 
 def _check_unused_params(

@@ -27,6 +27,7 @@ from quantbot.engine.loading import LoadedMarket, from_store
 from quantbot.logs import LogEvent, log_event
 from quantbot.storage import create_engine_for, display_url, head_revision, session_factory, upgrade
 from quantbot.storage.repositories import AppStateRepository, ConfigurationHistoryRepository
+from quantbot.strategies.configured import configured_strategies
 
 __all__ = ["DEMO_START_MS", "SYNTHETIC_EXCHANGE", "DemoSummary", "SymbolSummary", "run_demo"]
 
@@ -170,17 +171,10 @@ def run_demo(
 
 
 def traded_symbols(config: QuantbotConfig) -> list[str]:
-    """Every pair an enabled strategy trades, in a stable order (grid pairs by default)."""
-    symbols: list[str] = []
-    if config.grid.enabled:
-        symbols += [pair.symbol for pair in config.grid.pairs]
-    if config.momentum.enabled:
-        symbols += config.momentum.pairs
-    if config.funding.enabled:
-        symbols += config.funding.pairs
-    if not symbols:
-        symbols = [pair.symbol for pair in config.grid.pairs]
-    return list(dict.fromkeys(symbols))
+    """Every market an enabled strategy trades, in run order (the grid pairs when none is enabled)."""
+    specs = configured_strategies(config)
+    enabled = [spec for spec in specs if spec.enabled] or specs[:1]
+    return list(dict.fromkeys(symbol for spec in enabled for symbol in spec.symbols))
 
 
 def _summarise(symbol: str, candles: pd.DataFrame) -> SymbolSummary:

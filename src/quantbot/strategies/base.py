@@ -31,7 +31,7 @@ keep running.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -72,6 +72,15 @@ class StrategyParams(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def merged(cls, configured: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """Configured values with overrides (``--param``) on top, as raw values for the model.
+
+        A model that nests per-market settings overrides this so that an override
+        reaches every market, not only the top level.
+        """
+        return {**configured, **overrides}
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +230,15 @@ class Strategy(ABC):
         self.symbols = tuple(symbols)
         self.timeframe = timeframe
         self.strategy_id = StrategyId(strategy_id or self.name)
+
+    @classmethod
+    def tradable(cls, wanted: Sequence[str], available: Collection[str]) -> list[str]:
+        """The markets of ``wanted`` it can trade on a run whose data holds ``available``.
+
+        A strategy that needs markets together (both legs of a hedge) overrides this,
+        so that a market without its partner is left out rather than failing the run.
+        """
+        return [symbol for symbol in wanted if symbol in available]
 
     @property
     def extra_timeframes(self) -> tuple[str, ...]:

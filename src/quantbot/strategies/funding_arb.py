@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -74,6 +74,10 @@ __all__ = ["FundingArb", "pairs_of"]
 _log = logging.getLogger(__name__)
 
 
+def _quote(symbol: str) -> str:
+    return symbol.partition(":")[0].partition("/")[2]
+
+
 def pairs_of(symbols: Sequence[str]) -> list[tuple[str, str]]:
     """The (spot, perpetual) pairs ``symbols`` name, in the order first named.
 
@@ -86,7 +90,7 @@ def pairs_of(symbols: Sequence[str]) -> list[tuple[str, str]]:
     pairs: dict[str, str] = {}
     for symbol in symbols:
         spot, _, settle = symbol.partition(":")
-        quote = spot.partition("/")[2]
+        quote = _quote(symbol)
         if is_perpetual(symbol) and settle != quote:
             raise ValueError(f"{symbol}: funding_arb hedges linear perpetuals settled in {quote}")
         pairs.setdefault(spot, f"{spot}:{quote}")
@@ -115,6 +119,17 @@ class FundingArb(Strategy):
     name = "funding_arb"
     Params: ClassVar[type[FundingArbParams]] = FundingArbParams
     params: FundingArbParams
+
+    @classmethod
+    def tradable(cls, wanted: Sequence[str], available: Collection[str]) -> list[str]:
+        """Both legs of every linear pair ``wanted`` names whose two markets are available."""
+        linear = [s for s in wanted if not is_perpetual(s) or s.endswith(":" + _quote(s))]
+        return [
+            leg
+            for pair in pairs_of(linear)
+            if all(leg in available for leg in pair)
+            for leg in pair
+        ]
 
     def __init__(
         self,
