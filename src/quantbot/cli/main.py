@@ -25,6 +25,7 @@ from quantbot.cli.demo import demo
 from quantbot.cli.download import download
 from quantbot.cli.emulator import emulator
 from quantbot.cli.preflight import preflight
+from quantbot.cli.strategy import strategy_app
 from quantbot.cli.universe import universe
 from quantbot.core.errors import QuantbotError
 
@@ -43,6 +44,7 @@ app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
+app.add_typer(strategy_app, name="strategy")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
 app.command("preflight")(preflight)

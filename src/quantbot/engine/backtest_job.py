@@ -40,7 +40,7 @@ from quantbot.engine.loading import (
     from_store,
     from_synthetic,
 )
-from quantbot.strategies import STRATEGIES, Strategy, UnknownStrategy
+from quantbot.strategies import Strategy, UnknownStrategy, UserStrategyError, strategy_classes
 from quantbot.strategies.configured import StrategySpec, configured_strategies
 from quantbot.venues.simulated import FillModel, MarginMode, MarginModel
 
@@ -157,10 +157,14 @@ def prepare_backtest(
     market = market or _load(config, request, exchange, wanted)
     available = list(market.data.arrays)
     timeframe = request.timeframe or market.data.timeframe
+    try:
+        classes = strategy_classes(config.user_strategies_dir)
+    except UserStrategyError as exc:
+        raise BacktestRequestError(str(exc)) from None
     strategies: list[Strategy] = []
     notes: list[str] = []
     for spec in specs:
-        cls = _class(spec, STRATEGIES)
+        cls = _class(spec, classes)
         wanted_here = spec.symbols if spec.symbols and not request.strategies else available
         symbols = cls.tradable(wanted_here, market.data.arrays)
         if not symbols:

@@ -11,14 +11,14 @@ from quantbot.strategies.base import (
 from quantbot.strategies.dca import Dca, DcaParams
 from quantbot.strategies.donchian_breakout import DonchianBreakout, DonchianBreakoutParams
 from quantbot.strategies.ema_cross import EmaCross, EmaCrossParams
-from quantbot.strategies.errors import StrategyError, UnknownStrategy
+from quantbot.strategies.errors import StrategyError, UnknownStrategy, UserStrategyError
 from quantbot.strategies.funding_arb import FundingArb
 from quantbot.strategies.funding_arb_params import FundingArbParams
 from quantbot.strategies.grid import Grid
 from quantbot.strategies.grid_params import GridParams
 from quantbot.strategies.momentum import Momentum
 from quantbot.strategies.momentum_params import MomentumParams
-from quantbot.strategies.registry import STRATEGIES, create_strategy
+from quantbot.strategies.registry import STRATEGIES, create_strategy, strategy_classes
 from quantbot.strategies.rsi_reversion import RsiReversion, RsiReversionParams
 
 __all__ = [
@@ -44,6 +44,8 @@ __all__ = [
     "StrategyError",
     "StrategyParams",
     "UnknownStrategy",
+    "UserStrategyError",
     "WakeMasks",
     "create_strategy",
+    "strategy_classes",
 ]

@@ -29,7 +29,9 @@ def test_public_names_are_pinned_and_importable() -> None:
         "StrategyError",
         "StrategyParams",
         "UnknownStrategy",
+        "UserStrategyError",
         "WakeMasks",
         "create_strategy",
+        "strategy_classes",
     ]
     assert all(hasattr(package, name) for name in package.__all__)
