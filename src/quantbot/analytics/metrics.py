@@ -5,7 +5,10 @@ Return statistics come from the DAILY closes of an equity curve
 (:mod:`quantbot.analytics.trade_metrics`). The overall figures use the account equity,
 all trades and fills, and the account-level exposure; a strategy's figures use its own
 equity curve (:attr:`BacktestResult.strategy_equity`), trades and fills, and the bars
-on which one of its trades was open.
+on which one of its trades was open. Each scope's P&L is also split into funding,
+fees, slippage and price P&L, which add up to its total return
+(:class:`~quantbot.analytics.trade_metrics.TradeMetrics`), so that a strategy's funding
+income is reported apart from what prices made it.
 
 A strategy's starting equity is taken as its equity at the first bar's close: orders
 decided on a bar's close fill from the next bar on (issue 5, latency), so no strategy

@@ -3,7 +3,11 @@
 ``summary.json`` (:func:`summary_document`) holds every metric, overall
 (``overall``) and per strategy (``strategies``, by strategy id), the benchmarks, the run's facts
 (period, bars, symbols, strategies, speed of the simulation proper) and its
-configuration. Values are JSON-ready: undefined or unbounded figures are ``null``
+configuration. Each scope's P&L is broken down into ``funding_net_quote``,
+``fees_paid_quote``, ``slippage_paid_quote`` and ``price_pnl_quote``, which add up to its
+``total_return_quote`` (funding - fees - slippage + price P&L; see
+:mod:`quantbot.analytics.trade_metrics`): for a funding arbitrage, the funding it
+collected apart from what its basis made or lost. Values are JSON-ready: undefined or unbounded figures are ``null``
 (see :mod:`quantbot.analytics.json_ready`); the table (:func:`summary_table`) shows
 those as ``n/a`` and ``inf``.
 """
@@ -80,10 +84,15 @@ METRIC_ROWS: tuple[MetricRow, ...] = (
     MetricRow("Max consecutive losses", "trades", "max_consecutive_losses", "count"),
     MetricRow("Trades per day", "trades", "trades_per_day", "ratio"),
     MetricRow("Exposure time %", "trades", "exposure_time_pct", "pct"),
+    MetricRow("Funding net", "trades", "funding_net_quote", "money"),
     MetricRow("Fees paid", "trades", "fees_paid_quote", "money"),
     MetricRow("Slippage paid", "trades", "slippage_paid_quote", "money"),
+    MetricRow("Price P&L", "trades", "price_pnl_quote", "money"),
 )
-"""The rows of the CLI's summary table and of the report's metrics table, in order."""
+"""The rows of the CLI's summary table and of the report's metrics table, in order.
+
+The last four are where each scope's P&L came from: funding net - fees paid -
+slippage paid + price P&L = total return (:mod:`quantbot.analytics.trade_metrics`)."""
 
 _FORMATS: dict[MetricKind, Callable[[Any], str]] = {
     "money": lambda value: f"{value:,.2f}",

@@ -1,4 +1,4 @@
-"""Trade statistics: win rate, profit factor, expectancy, SQN, durations, costs, exposure.
+"""Trade statistics: win rate, profit factor, expectancy, SQN, durations, costs, exposure, P&L parts.
 
 Computed over CLOSED trades (``is_open`` false) of a
 :attr:`~quantbot.engine.results.BacktestResult.trades` frame; a position still open at
@@ -6,6 +6,18 @@ the end has no realised outcome and is only counted in ``open_trades`` (its mark
 P&L is in the equity curve and so in the return statistics). A trade wins when its
 net P&L (after fees and funding) is above 0 and loses when below; a trade at exactly
 0 is neither.
+
+The exception is where the P&L came from, which covers every trade, open ones marked
+to the last price, so that its parts add up to the scope's net P&L (the change of its
+equity)::
+
+    net = funding_net_quote - fees_paid_quote - slippage_paid_quote + price_pnl_quote
+
+``funding_net_quote`` is the funding the trades' perpetual positions received (0 on
+spot), ``fees_paid_quote`` and ``slippage_paid_quote`` what every fill paid, and
+``price_pnl_quote`` what the prices made before slippage: the trades' P&L at their
+fill prices, plus the slippage those prices include. For a delta-neutral strategy
+(``funding_arb``) it is the basis P&L; for a directional one, the market's move.
 
 Edge cases are values, never exceptions, and are chosen so that a figure never
 pretends to be measured when it is not:
@@ -61,6 +73,10 @@ class TradeMetrics:
         exposure_time_pct: share of bars that closed with a position open, percent.
         fees_paid_quote: fees of every fill (open trades too) charged in quote currency.
         slippage_paid_quote: slippage cost of every fill, quote currency.
+        funding_net_quote: funding received by every trade (open ones too), quote
+            currency; negative when paid.
+        price_pnl_quote: P&L of every trade (open ones marked) before fees, funding and
+            slippage, quote currency (see the module docstring).
     """
 
     num_trades: int
@@ -83,6 +99,8 @@ class TradeMetrics:
     exposure_time_pct: float
     fees_paid_quote: float
     slippage_paid_quote: float
+    funding_net_quote: float
+    price_pnl_quote: float
 
 
 def _mean(values: np.ndarray) -> float:
@@ -177,6 +195,11 @@ def trade_metrics(
     avg_win = _mean(won)
     avg_loss = _mean(lost)
     in_quote = fills["fee_currency"].to_numpy(object) == quote_currency
+    slippage = float(fills["slippage"].to_numpy(np.float64).sum())
+    funding = float(trades["funding"].to_numpy(np.float64).sum())
+    at_fill_prices = (
+        trades["pnl"].to_numpy(np.float64).sum() + trades["fees"].to_numpy(np.float64).sum()
+    ) - funding
     with np.errstate(divide="ignore", invalid="ignore"):
         trade_return = pnl / notional
     return TradeMetrics(
@@ -199,5 +222,7 @@ def trade_metrics(
         trades_per_day=count / (period_ms / DAY_MS) if period_ms > 0 else math.nan,
         exposure_time_pct=exposure_time_pct,
         fees_paid_quote=float(fills["fee"].to_numpy(np.float64)[in_quote].sum()),
-        slippage_paid_quote=float(fills["slippage"].to_numpy(np.float64).sum()),
+        slippage_paid_quote=slippage,
+        funding_net_quote=funding,
+        price_pnl_quote=float(at_fill_prices) + slippage,
     )

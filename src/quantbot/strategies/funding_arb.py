@@ -109,7 +109,8 @@ class FundingArb(Strategy):
     Attributes:
         pairs: the (spot, perpetual) pairs it trades.
         positions: every position it opened, open or closed, in order.
-        decisions: every decision, in order.
+        decisions: every decision, in order (a pair held back over consecutive candles
+            once per run of them).
 
     Raises:
         ValueError: for an inverse perpetual among ``symbols`` or a timeframe that does
@@ -150,6 +151,7 @@ class FundingArb(Strategy):
         self.decisions: list[FundingArbDecision] = []
         self._active: dict[str, ArbPosition] = {}
         self._signals: Mapping[str, FundingSignals] = {}
+        self._held: dict[str, tuple[int, str]] = {}
 
     @property
     def warmup_bars(self) -> int:
@@ -179,6 +181,7 @@ class FundingArb(Strategy):
         self.positions.clear()
         self.decisions.clear()
         self._active.clear()
+        self._held.clear()
 
     def on_candle(self, bar: Bar, ctx: StrategyContext) -> None:
         """Enter a flat pair on an entry signal; unwind an open one on an exit signal."""
@@ -221,12 +224,12 @@ class FundingArb(Strategy):
         p = self.params
         facts = _facts(signals, k)
         if len(self._active) >= p.max_positions:
-            self._decide(ctx, spot, ArbAction.HELD, f"max_positions {p.max_positions}; {facts}")
+            self._hold(ctx, spot, k, f"max_positions {p.max_positions}", facts)
             return
         perp = self._perp_of[spot]
         qty = self._size(spot, perp, ctx)
         if not qty > 0:
-            self._decide(ctx, spot, ArbAction.HELD, f"size rounds to nothing; {facts}")
+            self._hold(ctx, spot, k, "size rounds to nothing", facts)
             return
         orders = self._send_legs(spot, perp, qty, ctx)
         if orders is None:
@@ -240,6 +243,17 @@ class FundingArb(Strategy):
         self._active[spot] = position
         self.positions.append(position)
         self._decide(ctx, spot, ArbAction.ENTER, f"{facts}; {position.qty:g} base per leg")
+
+    def _hold(self, ctx: StrategyContext, spot: str, k: int, cause: str, facts: str) -> None:
+        """Record an entry signal not taken, once per unbroken run of candles held for ``cause``.
+
+        A cap can hold a pair back on every candle of a signal lasting days; one record
+        per run keeps the audit trail readable and its size independent of the run's length.
+        """
+        previous = self._held.get(spot)
+        self._held[spot] = (k, cause)
+        if previous != (k - 1, cause):
+            self._decide(ctx, spot, ArbAction.HELD, f"{cause}; {facts}")
 
     def _size(self, spot: str, perp: str, ctx: StrategyContext) -> float:
         """Base amount per leg: spot notional plus perpetual margin = the position's budget."""

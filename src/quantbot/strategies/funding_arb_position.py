@@ -94,7 +94,8 @@ class ArbAction(StrEnum):
     EXIT = "exit"
     REBALANCE = "rebalance"
     HELD = "held"
-    """A standing entry signal not taken (position cap, size)."""
+    """A standing entry signal not taken (position cap, size); recorded on the first
+    candle of each unbroken run of candles held back for the same cause."""
     REFUSED = "refused"
     """The pre-trade checks refused an order."""
 

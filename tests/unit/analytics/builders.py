@@ -38,6 +38,7 @@ def trade(**overrides: Any) -> dict[str, Any]:
         "fees": 0.1,
         "pnl": 4.9,
         "is_open": False,
+        "funding": 0.0,
     }
     row.update(overrides)
     return row

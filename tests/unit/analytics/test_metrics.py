@@ -1,12 +1,21 @@
+import functools
 import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quantbot.analytics import AnalyticsError, EmptyBacktest, compute_metrics
+from quantbot.config.settings import DataQualitySettings
+from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
+from quantbot.engine.loading import from_synthetic
 from quantbot.engine.results import BacktestResult
+from quantbot.strategies import create_strategy
+from quantbot.venues.simulated import FillModel, MarginModel
+from unit.engine.strategies_for_tests import MixedOrders, MixedOrdersParams
 
 from .builders import DAY_MS, START_MS, fill, make_result, trade
 
@@ -114,3 +123,61 @@ def test_a_trades_frame_missing_a_column_is_reported_by_name() -> None:
 
     with pytest.raises(AnalyticsError, match="lacks columns pnl"):
         compute_metrics(broken)
+
+
+@functools.cache
+def _spot_and_perpetual(seed: int) -> BacktestData:
+    """A day of the synthetic BTC spot and perpetual market, with its funding."""
+    symbols = ["BTC/USDT", "BTC/USDT:USDT"]
+    return from_synthetic(
+        symbols, start_ms=START_MS, days=1, seed=seed, quality=DataQualitySettings()
+    ).data
+
+
+@settings(max_examples=8)
+@given(
+    seed=st.integers(0, 10),
+    fee_pct=st.sampled_from([0.0, 0.1]),
+    slippage_pct=st.sampled_from([0.0, 0.05]),
+    leverage=st.sampled_from([1.0, 50.0]),
+)
+def test_each_scopes_pnl_parts_add_up_to_the_change_of_its_equity(
+    seed: int, fee_pct: float, slippage_pct: float, leverage: float
+) -> None:
+    # A funding arbitrage (funding on its short) beside random orders on both markets
+    # (longs paying funding, liquidations at 50x), in one account.
+    data = _spot_and_perpetual(seed)
+    arbitrage = create_strategy(
+        "funding_arb",
+        {
+            "min_funding_rate": 0.02,
+            "exit_funding_rate": 0.012,
+            "premium_clamp_pct": 0.0,
+            "funding_interval_hours": 1,
+        },
+        symbols=["BTC/USDT"],
+        timeframe="1m",
+    )
+    mixed = MixedOrders(
+        MixedOrdersParams(seed=seed, every=7, qty=0.5),
+        symbols=["BTC/USDT", "BTC/USDT:USDT"],
+        strategy_id="mixed",
+    )
+    config = BacktestConfig(
+        100_000.0,
+        fill_model=FillModel(fee_pct, fee_pct, slippage_pct),
+        margin=MarginModel(leverage=leverage),
+    )
+    result = run_backtest(data, [arbitrage, mixed], config)
+
+    metrics = compute_metrics(result)
+
+    assert len(result.funding)  # funding was settled on someone's position
+    for scope in [metrics.overall, *metrics.strategies.values()]:
+        t = scope.trades
+        parts = t.funding_net_quote - t.fees_paid_quote - t.slippage_paid_quote + t.price_pnl_quote
+        assert parts == pytest.approx(scope.returns.total_return_quote, rel=1e-9, abs=1e-6)
+    funding_by_strategy = result.funding.groupby("strategy")["amount"].sum()
+    for name, scope in metrics.strategies.items():
+        received = float(funding_by_strategy.get(name, 0.0))
+        assert scope.trades.funding_net_quote == pytest.approx(received, rel=1e-12, abs=1e-9)

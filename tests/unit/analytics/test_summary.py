@@ -98,6 +98,22 @@ def test_summary_document_is_strict_json_with_every_scope_and_the_run_facts() ->
     assert loaded["config"] == {"venue": {"fee_pct": 0.1}}
 
 
+def test_every_strategy_reports_funding_fees_slippage_and_price_pnl_apart() -> None:
+    analysis = analysis_with_everything()
+
+    strategies = summary_document(analysis)["strategies"]
+
+    parts = ("funding_net_quote", "fees_paid_quote", "slippage_paid_quote", "price_pnl_quote")
+    grid = strategies["grid"]
+    assert grid["funding_net_quote"] == 0.0  # spot: no funding
+    assert (grid["fees_paid_quote"], grid["slippage_paid_quote"]) == pytest.approx((0.1, 0.02))
+    # Its two trades at their fill prices (12 + 0.1 and -2 + 0.1), plus slippage.
+    assert grid["price_pnl_quote"] == pytest.approx(10.2 + 0.02)
+    assert {key: strategies["ema"][key] for key in parts} == dict.fromkeys(parts, 0.0)
+    rows = {row[0]: row for row in summary_table(analysis).rows}
+    assert rows["Price P&L"][1:4] == ("10.22", "10.22", "0.00")
+
+
 def test_open_positions_are_listed_with_their_mark() -> None:
     (position,) = summary_document(analysis_with_everything())["open_positions"]
 

@@ -175,3 +175,70 @@ def test_exposure_from_trades_covers_entry_bar_up_to_the_exit_bar() -> None:
 
 def test_exposure_from_no_trades_is_never_exposed() -> None:
     assert not exposure_from_trades(bar_times(3), trades_frame([])).any()
+
+
+def test_pnl_parts_are_funding_fees_slippage_and_the_prices_before_slippage() -> None:
+    # A short perpetual from 100 to 98 on 1 BTC (+2 at its fill prices), 0.3 of funding
+    # received, 0.2 of fees; a spot long still open, marked 5 up on 0.5 (+2.5), 0.1 fee.
+    trades = [
+        trade(
+            symbol="BTC/USDT:USDT",
+            side="short",
+            size=1.0,
+            entry_price=100.0,
+            exit_price=98.0,
+            fees=0.2,
+            funding=0.3,
+            pnl=2.0 - 0.2 + 0.3,
+        ),
+        trade(size=0.5, entry_price=100.0, exit_price=105.0, fees=0.1, pnl=2.4, is_open=True),
+    ]
+    fills = [
+        fill(symbol="BTC/USDT:USDT", side="sell", fee=0.1, slippage=0.05),
+        fill(symbol="BTC/USDT:USDT", side="buy", fee=0.1, slippage=0.04),
+        fill(fee=0.1, slippage=0.03),
+    ]
+
+    metrics = metrics_of(trades, fills)
+
+    assert metrics.funding_net_quote == pytest.approx(0.3)
+    assert metrics.fees_paid_quote == pytest.approx(0.3)
+    assert metrics.slippage_paid_quote == pytest.approx(0.12)
+    # What the prices made at the fills, plus what slippage took from them.
+    assert metrics.price_pnl_quote == pytest.approx(2.0 + 2.5 + 0.12)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-1e4, 1e4),  # P&L at fill prices
+            st.floats(0.0, 50.0),  # fees
+            st.floats(-50.0, 50.0),  # funding
+            st.floats(0.0, 5.0),  # slippage
+            st.booleans(),  # still open
+        ),
+        max_size=20,
+    )
+)
+def test_pnl_parts_add_up_to_the_net_pnl_of_every_trade_open_or_closed(
+    parts: list[tuple[float, float, float, float, bool]],
+) -> None:
+    trades = [
+        trade(pnl=gross - fees + funding, fees=fees, funding=funding, is_open=is_open)
+        for gross, fees, funding, _, is_open in parts
+    ]
+    fills = [fill(fee=fees, slippage=slippage) for _, fees, _, slippage, _ in parts]
+
+    metrics = metrics_of(trades, fills)
+
+    net = sum(row["pnl"] for row in trades)
+    parts_sum = (
+        metrics.funding_net_quote
+        - metrics.fees_paid_quote
+        - metrics.slippage_paid_quote
+        + metrics.price_pnl_quote
+    )
+    assert parts_sum == pytest.approx(net, rel=1e-12, abs=1e-9)
+    assert metrics.price_pnl_quote == pytest.approx(
+        sum(gross for gross, *_ in parts) + metrics.slippage_paid_quote, rel=1e-12, abs=1e-9
+    )

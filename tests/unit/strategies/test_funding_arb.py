@@ -32,6 +32,7 @@ from quantbot.risk import (
 from quantbot.strategies.funding_arb import FundingArb, pairs_of
 from quantbot.strategies.funding_arb_params import FundingArbParams
 from quantbot.strategies.funding_arb_position import ArbAction, ArbExit, ArbState, attribution
+from quantbot.strategies.funding_arb_signal import funding_signals
 from quantbot.venues.simulated import FillModel, MarginModel
 from unit.engine.strategies_for_tests import Recorded
 
@@ -216,11 +217,29 @@ def test_at_most_max_positions_pairs_are_held_and_the_rest_is_held_back() -> Non
         "ETH/USDT",
         "ETH/USDT:USDT",
     }
+    # SOL/USDT signals on every candle from 7 on and is held back on each: recorded once.
     held = [d for d in strategy.decisions if d.action is ArbAction.HELD]
-    assert held
-    assert {d.pair for d in held} == {"SOL/USDT"}
-    assert all(d.reason.startswith("max_positions 2") for d in held)
+    assert [(d.pair, d.ts_ms) for d in held] == [("SOL/USDT", data.ts_ms[7] + HOUR_MS)]
+    assert held[0].reason.startswith("max_positions 2")
     assert len(strategy.open_positions()) == 2
+
+
+def test_a_pair_held_back_again_after_a_pause_is_recorded_again() -> None:
+    # The signal stops at candle 10 (the mean premium falls to the exit threshold) and
+    # comes back at 13: two runs of held candles, two records.
+    spots = ("BTC/USDT", "ETH/USDT", "SOL/USDT")
+    premium = HIGH + [0.05] * 2 + [-0.15] + [0.05] * 2 + [0.2] * 2
+    data = _market(premium, spots=spots)
+
+    _, _, strategy = _run(data, max_positions=2, exit_funding_rate=-1.0)
+
+    sol, sol_perp = data.arrays["SOL/USDT"].close, data.arrays["SOL/USDT:USDT"].close
+    signals = funding_signals(sol, sol_perp, strategy.params, "1h")
+    assert signals.enter[7:10].all()
+    assert not signals.enter[10:13].any()
+    assert signals.enter[13:].all()
+    held = [d for d in strategy.decisions if d.action is ArbAction.HELD]
+    assert [d.ts_ms for d in held] == [data.ts_ms[7] + HOUR_MS, data.ts_ms[13] + HOUR_MS]
 
 
 # -- exits --------------------------------------------------------------------------------
@@ -261,6 +280,32 @@ def test_both_legs_are_unwound_when_the_basis_leaves_the_limit(divergence: float
         (PERP, "buy"),
     ]
     assert strategy.decisions[1].reason.startswith("basis_divergence")
+
+
+def test_an_exit_signal_while_the_entry_is_on_its_way_unwinds_both_legs_once_they_fill() -> None:
+    # One bar of latency: decided at the close of candle 7, the legs fill at the open of
+    # 9. The basis leaves the limit at the close of 8, before they have filled; then the
+    # premium turns negative, so that no new entry follows the exit.
+    premium = [*HIGH, 1.6, -1.4, -1.4, -1.4, -1.4]
+    data = _market(premium)
+    model = FillModel(0, 0, 0, max_volume_share=None, latency_bars=1)
+
+    result, _, strategy = _run(data, model=model)
+
+    (position,) = strategy.positions
+    assert position.exit_reason is ArbExit.BASIS
+    assert [d.action for d in strategy.decisions] == [ArbAction.ENTER, ArbAction.EXIT]
+    assert strategy.decisions[1].reason == "basis_divergence, decided while entering"
+    assert strategy.decisions[1].ts_ms == data.ts_ms[9] + HOUR_MS
+    fills = result.fills
+    bars = [_bar(data, t) for t in fills["ts_ms"]]
+    assert list(zip(fills["symbol"], fills["side"], bars, strict=True)) == [
+        (SPOT, "buy", 9),
+        (PERP, "sell", 9),
+        (SPOT, "sell", 11),
+        (PERP, "buy", 11),
+    ]
+    assert _legs(result) == (0.0, 0.0)
 
 
 # -- keeping the legs together ------------------------------------------------------------
