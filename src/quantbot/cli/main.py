@@ -24,6 +24,7 @@ from quantbot.cli.db import app as db_app
 from quantbot.cli.demo import demo
 from quantbot.cli.download import download
 from quantbot.cli.emulator import emulator
+from quantbot.cli.grid import grid_app
 from quantbot.cli.preflight import preflight
 from quantbot.cli.strategy import strategy_app
 from quantbot.cli.universe import universe
@@ -45,6 +46,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(grid_app, name="grid")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
 app.command("preflight")(preflight)

@@ -285,6 +285,30 @@ class Strategy(ABC):
         """Called once after the last bar."""
         return
 
+    def state(self) -> dict[str, Any] | None:
+        """What the strategy needs to resume after a restart, as a JSON-ready dict.
+
+        A strategy that remembers more than its positions and open orders (which the
+        venue knows) returns it here — a grid its levels and inventory — and takes it
+        back in :meth:`restore`. :mod:`quantbot.engine.strategy_state` saves it to the
+        database before orders are sent and restores it into a fresh instance after a
+        restart. Plain JSON values only: finite numbers, strings, booleans, None, lists
+        and string-keyed dicts.
+
+        Returns:
+            The state, or None (the default) when there is nothing to keep.
+        """
+        return None
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take back what :meth:`state` returned, before the first hook of a restarted run.
+
+        Raises:
+            NotImplementedError: by default: a strategy that keeps no state cannot
+                take one back (a saved state under its id belongs to another strategy).
+        """
+        raise NotImplementedError(f"{type(self).__name__} keeps no state to restore")
+
     def describe(self) -> dict[str, Any]:
         """The strategy's identity and parameters, JSON-ready (logged and stored with runs)."""
         return {

@@ -57,7 +57,7 @@ orders the venue ends, and a fill of an order the grid did not place (a liquidat
 closes or adds loose inventory.
 
 :meth:`Grid.state` returns the whole grid as a JSON-ready dict and :meth:`Grid.restore`
-takes it back.
+takes it back; :mod:`quantbot.engine.strategy_state` keeps it in the database.
 """
 
 from __future__ import annotations
@@ -155,12 +155,20 @@ class Grid(Strategy):
         return masks
 
     def on_candle(self, bar: Bar, ctx: StrategyContext) -> None:
-        """Lay the pair's grid around the close (a restored grid only resumes)."""
+        """Lay the grids around their closes (a restored grid only resumes).
+
+        Every pair not laid yet is laid at the first call, each around its own close,
+        before any order is placed: ``max_open_orders`` then chooses among all pairs'
+        orders at once, instead of placing the first pair's and canceling some of them
+        for the next pair's on the same candle.
+        """
+        for other in self._pairs.values():
+            if other.levels is None:
+                price = bar.close if other.symbol == bar.symbol else ctx.last_price(other.symbol)
+                self._lay(other, ctx, price, [])
         pair = self._pairs[bar.symbol]
         if pair.stopped is not None:
             return
-        if pair.levels is None:
-            self._lay(pair, ctx, bar.close, [])
         sync_book(self._pairs.values(), self._max_open_orders, ctx)
         self._arm(pair, ctx)
 
@@ -246,12 +254,12 @@ class Grid(Strategy):
     def state(self) -> dict[str, Any]:
         """The whole grid as a JSON-ready dict: levels, orders, inventory, results.
 
-        Per pair (``pairs[symbol]``, which the storage layer can keep per symbol): the
-        lattice, centre and slot range; every piece (slot, side, quantity, its lot, the
-        client order id resting for it); loose inventory; inventory quantity and average
-        price; cash flow, realised P&L, fees, round-trip count; rebalances and the last
-        one; why it stopped. Individual round trips are not in it: they are linked
-        fills (:attr:`round_trips`), stored with the fills.
+        Per pair (``pairs[symbol]``): the lattice, centre and slot range; every piece
+        (slot, side, quantity, its lot, the client order id resting for it); loose
+        inventory; inventory quantity and average price; cash flow, realised P&L, fees,
+        round-trip count; rebalances and the last one; why it stopped. Individual round
+        trips are not in it: they are linked fills (:attr:`round_trips`), stored with
+        the fills.
         """
         return {
             "version": STATE_VERSION,

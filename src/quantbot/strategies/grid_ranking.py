@@ -7,13 +7,17 @@ rule of :class:`GridRankingRules` (the defaults are the blueprint's):
 - **volatility**: 30-day realised volatility of daily log returns above 40 %
   annualised — a grid earns from movement;
 - **liquidity**: among the 20 candidates with the largest 24h volume, and a bid-ask
-  spread at most ``max_spread_pct`` — resting orders need a deep, tight book;
+  spread at most ``max_spread_pct`` where a quote is known — resting orders need a
+  deep, tight book;
 - **mean reversion**: Hurst exponent of the daily closes below 0.5 — moves that tend
   to reverse come back through the grid's levels; a trend leaves them behind;
 - **fee efficiency**: the grid spacing at least twice the cost of a round trip (two
   fees plus the spread) — otherwise fees eat the spacing.
 
-Every failed rule is reported with its value and limit. The **score** orders the
+Every failed rule is reported with its value and limit. A pair without a known quote
+(candle files carry no bid and ask) is judged on its volume alone for liquidity, and
+its round trip costs the two fees: the spread of a liquid pair is a small part of
+that cost (BTC/USDT's is about 0.0002 %). The **score** orders the
 pairs: the grid's expected earnings per order and day, in percent of the order, were
 the price a random walk with the measured volatility. A walk with daily volatility
 ``sigma`` moves one spacing ``s`` about ``(sigma / s) ** 2`` times a day, and every
@@ -128,9 +132,10 @@ class PairScore:
         quote_volume_usd: 24h volume in USD; None when unknown.
         volume_rank: 1 for the largest volume among the candidates; None when unknown.
         spread_pct: bid-ask spread, percent of the mid; None without a valid quote.
-        fee_cover: spacing over the round-trip cost; None without a spread.
+        fee_cover: spacing over the round-trip cost (two fees, plus the spread when
+            known).
         score: expected earnings per order and day, percent of the order (module
-            docstring); None when volatility or spread is unknown.
+            docstring); None when the volatility is unknown.
         failures: the rules it failed, each with its value and limit.
     """
 
@@ -140,7 +145,7 @@ class PairScore:
     quote_volume_usd: float | None
     volume_rank: int | None
     spread_pct: float | None
-    fee_cover: float | None
+    fee_cover: float
     score: float | None
     failures: tuple[str, ...]
 
@@ -214,23 +219,20 @@ def _score(candidate: GridCandidate, rank: int | None, rules: GridRankingRules) 
     elif rank > rules.top_by_volume:
         failures.append(f"volume rank {rank} > top {rules.top_by_volume}")
     spread = spread_pct(candidate.bid, candidate.ask)
-    cover = score = None
-    if spread is None:
-        failures.append("spread unknown (no valid bid and ask)")
-    else:
-        if spread > rules.max_spread_pct:
-            failures.append(f"spread {spread:.3f} % > {rules.max_spread_pct:g} %")
-        cost = 2.0 * rules.fee_rate + spread
-        cover = math.inf if cost == 0 else rules.grid_spacing_pct / cost
-        if cover < rules.min_fee_cover:
-            failures.append(
-                f"spacing {rules.grid_spacing_pct:g} % covers the round-trip cost "
-                f"{cost:.3f} % {cover:.2f} times < {rules.min_fee_cover:g}"
-            )
-        if volatility is not None:
-            daily = volatility / math.sqrt(CRYPTO_DAYS_PER_YEAR)
-            crossings = (daily / rules.grid_spacing_pct) ** 2
-            score = crossings / 2.0 * (rules.grid_spacing_pct - cost)
+    if spread is not None and spread > rules.max_spread_pct:
+        failures.append(f"spread {spread:.3f} % > {rules.max_spread_pct:g} %")
+    cost = 2.0 * rules.fee_rate + (spread or 0.0)
+    cover = math.inf if cost == 0 else rules.grid_spacing_pct / cost
+    if cover < rules.min_fee_cover:
+        failures.append(
+            f"spacing {rules.grid_spacing_pct:g} % covers the round-trip cost "
+            f"{cost:.3f} % {cover:.2f} times < {rules.min_fee_cover:g}"
+        )
+    score = None
+    if volatility is not None:
+        daily = volatility / math.sqrt(CRYPTO_DAYS_PER_YEAR)
+        crossings = (daily / rules.grid_spacing_pct) ** 2
+        score = crossings / 2.0 * (rules.grid_spacing_pct - cost)
     return PairScore(
         symbol=candidate.symbol,
         volatility_pct=volatility,

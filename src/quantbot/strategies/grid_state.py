@@ -17,7 +17,6 @@ which is what :meth:`~quantbot.strategies.grid.Grid.state` returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,17 +261,14 @@ class PairGrid:
         """Whether ``slot`` lies within the grid's bounds."""
         return slot >= self.lowest_slot and (self.highest_slot is None or slot <= self.highest_slot)
 
-    def lots(self) -> Iterator[Lot]:
-        """All inventory: the lots of the exits and the loose lots."""
-        for piece in self.pieces.values():
-            if piece.lot is not None:
-                yield piece.lot
-        yield from self.loose
-
     def inventory(self) -> tuple[float, float]:
-        """Signed quantity held and its average entry price (0 when flat)."""
+        """Signed quantity held and its average entry price (0 when flat).
+
+        All inventory counts: the lots of the exits and the loose lots.
+        """
+        exits = [piece.lot for piece in self.pieces.values() if piece.lot is not None]
         qty = value = 0.0
-        for lot in self.lots():
+        for lot in exits + self.loose:
             qty += lot.direction * lot.qty
             value += lot.direction * lot.value
         return qty, (value / qty if qty else 0.0)

@@ -9,9 +9,9 @@ Behaviour checked on every run (never a P&L figure):
 - the grid never has more than ``max_open_orders`` orders resting.
 
 On the spot BTC/USDT and the USD-M BTC/USDT perpetual 1m candles of ``../shared/data``
-(skipped when absent), and on seeded synthetic markets under fill models from
-frictionless to volume-starved (partial fills) with latency, where skipping idle
-candles must make exactly the fills of a bar-by-bar run.
+(skipped when absent; the futures grid also with leverage), and on seeded synthetic
+markets under fill models from frictionless to volume-starved (partial fills) with
+latency, where skipping idle candles must make exactly the fills of a bar-by-bar run.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.loading import from_files
 from quantbot.engine.results import BacktestResult
 from quantbot.strategies.grid_params import GridParams
-from quantbot.venues.simulated import FillModel
+from quantbot.venues.simulated import FillModel, MarginModel
 from unit.strategies.test_grid import Observed
 
 DAY_MS = 86_400_000
@@ -57,9 +57,16 @@ def _run(
     *,
     model: FillModel | None = None,
     skip: bool = True,
+    capital: float = 100_000,
+    leverage: float = 1.0,
 ) -> tuple[BacktestResult, Observed]:
     grid = Observed(GridParams.model_validate(params), symbols=list(data.arrays))
-    config = BacktestConfig(100_000, fill_model=model or FillModel(), skip_idle_bars=skip)
+    config = BacktestConfig(
+        capital,
+        fill_model=model or FillModel(),
+        skip_idle_bars=skip,
+        margin=MarginModel(leverage=leverage),
+    )
     return run_backtest(data, [grid], config), grid
 
 
@@ -123,6 +130,23 @@ def test_a_tight_order_cap_on_the_perpetual_futures_grid_is_never_exceeded(
     assert directions == {1, -1}  # longs below the centre, shorts above
     # Held back and placed later: more distinct levels traded than ever rest at once.
     assert len({o.price for _, o in grid.orders}) > 12
+
+
+def test_leverage_carries_the_futures_grid_where_the_capital_alone_does_not(
+    shared_data: Path,
+) -> None:
+    data = _market(shared_data, PERP, days=20)
+    params = {"variant": "futures", "order_size_usd": 250.0}  # up to 10,000 USDT of entries
+
+    unlevered, _ = _run(data, params, capital=5_000)
+    result, grid = _run(data, params, capital=5_000, leverage=3)
+
+    assert len(unlevered.rejections) > 0
+    assert set(unlevered.rejections["check"]) == {"margin"}
+    _check_run(result, grid)
+    assert result.rejections.empty
+    assert result.liquidations.empty
+    assert {t.direction for t in grid.round_trips if t.kind == "grid"} == {1, -1}
 
 
 def test_the_reverse_grid_on_the_perpetual_only_ever_holds_a_short(shared_data: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from quantbot.engine.results import BacktestResult
 from quantbot.strategies import Bar, MarketHistory, Strategy, StrategyContext, WakeMasks
 from quantbot.strategies.grid import Grid, GridSetupError, GridStateError
 from quantbot.strategies.grid_params import GridParams
-from quantbot.venues.simulated import FillModel
+from quantbot.venues.simulated import FillModel, MarginModel
 
 from factories import MINUTE_MS, SYMBOL, make_instrument, make_ohlcv
 
@@ -200,26 +200,36 @@ def test_no_level_lies_beyond_the_lower_bound(grid_type: str, count: int, lowest
 # -- round trips -------------------------------------------------------------------------------
 
 
-def test_on_an_oscillating_path_every_round_trip_earns_the_spacing_less_two_maker_fees() -> None:
+@pytest.mark.parametrize("maker_fee_pct", [MAKER, 0.02])
+@pytest.mark.parametrize("grid_type", ["geometric", "arithmetic"])
+def test_on_an_oscillating_path_every_round_trip_earns_the_spacing_less_two_maker_fees(
+    grid_type: str, maker_fee_pct: float
+) -> None:
     swings = 4
     rows = _path(_walk(100, *[96.5, 101.5] * swings))
-    result, grid = _run(rows, model=FEES)
+    model = FillModel(
+        maker_fee_pct=maker_fee_pct, taker_fee_pct=0.1, slippage_pct=0, max_volume_share=None
+    )
+    result, grid = _run(rows, model=model, grid_type=grid_type)
 
     fills = result.fills.set_index("trade_id")
     assert (fills["liquidity"] == "maker").all()
+    # The fee rule: every fill pays the maker fee on its own notional.
+    notional = fills["price"] * fills["qty"]
+    assert np.allclose(fills["fee"], maker_fee_pct / 100 * notional, rtol=1e-12, atol=0)
     assert len(grid.round_trips) == 3 * swings  # three levels bought and sold per swing
     linked = set()
     for trip in grid.round_trips:
         (entry,) = trip.entry_trade_ids
         buy, sell = fills.loc[entry], fills.loc[trip.exit_trade_id]
         assert (buy["side"], sell["side"]) == ("buy", "sell")
-        assert sell["qty"] == pytest.approx(buy["qty"], rel=1e-12)
-        assert sell["price"] == pytest.approx(buy["price"] * 1.01, rel=1e-12)  # one level up
-        size = buy["price"] * buy["qty"]
-        pnl = sell["price"] * sell["qty"] - size - buy["fee"] - sell["fee"]
-        spacing_less_fees = size * 0.01 - MAKER / 100 * (size + size * 1.01)
-        assert pnl == pytest.approx(spacing_less_fees, rel=1e-9)
-        assert trip.pnl == pytest.approx(pnl, rel=1e-9)
+        qty = buy["qty"]
+        assert sell["qty"] == pytest.approx(qty, rel=1e-12)
+        # One level up: 1 % of the buy price (geometric), 1 % of the centre (arithmetic).
+        spacing = buy["price"] * 0.01 if grid_type == "geometric" else 100.0 * 0.01
+        assert sell["price"] == pytest.approx(buy["price"] + spacing, rel=1e-12)
+        two_fees = maker_fee_pct / 100 * (buy["price"] * qty + sell["price"] * qty)
+        assert trip.pnl == pytest.approx(spacing * qty - two_fees, rel=1e-9)
         linked |= {entry, trip.exit_trade_id}
     assert linked == set(fills.index)  # every fill belongs to one round trip
     pair = grid.pairs[SYMBOL]
@@ -411,6 +421,54 @@ def test_max_open_orders_rests_only_the_nearest_orders_and_places_the_rest_later
     assert len(grid.round_trips) >= 4
 
 
+class BookWatch(Observed):
+    """Records after every hook the distance of each wanted order from its pair's last
+    price, split into those resting and those held back by the cap."""
+
+    def __init__(self, params: GridParams, symbols: Sequence[str]) -> None:
+        super().__init__(params, symbols)
+        self.books: list[tuple[list[float], list[float]]] = []
+
+    def _check(self, hook: str, ctx: StrategyContext) -> None:
+        super()._check(hook, ctx)
+        resting, held = [], []
+        for symbol, pair in self.pairs.items():
+            if pair.levels is None:
+                continue
+            last = ctx.last_price(symbol)
+            for piece in pair.pieces.values():
+                distance = abs(pair.levels.price(piece.level) / last - 1)
+                (held if piece.order_id is None else resting).append(distance)
+        self.books.append((resting, held))
+
+
+def test_max_open_orders_caps_the_orders_of_all_pairs_together_nearest_first() -> None:
+    eth = "ETH/USDT"
+    flat = _path([100.0] * 40)
+    falling = _path(_walk(100, 97.5) + [97.5] * (40 - 11))
+    instruments = {s: make_instrument(s, tick_size=None, lot_size=None) for s in (SYMBOL, eth)}
+    data = BacktestData("1m", {SYMBOL: make_ohlcv(flat), eth: make_ohlcv(falling)}, instruments)
+    grid = BookWatch(GridParams(**GRID, max_open_orders=4), symbols=[SYMBOL, eth])
+
+    result = run_backtest(data, [grid], BacktestConfig(100_000, fill_model=NO_COSTS))
+
+    assert max(check[2] for check in grid.checks) == 4  # the cap binds, for both together
+    first = grid.submitted(_close_ms(flat, 0))
+    assert sorted(o.symbol for o in first) == [SYMBOL, SYMBOL, eth, eth]  # equally near
+    assert sorted(_limits(first, Side.BUY)) == pytest.approx(sorted([level(-1), level(-2)] * 2))
+    for resting, held in grid.books:
+        assert len(resting) == min(4, len(resting) + len(held))
+        if resting and held:
+            assert max(resting) <= min(held) + 1e-12  # nearest first, whichever the pair
+    assert set(result.fills["symbol"]) == {eth}
+    eth_third = [
+        o for _, o in grid.orders if o.symbol == eth and o.price == pytest.approx(level(-3))
+    ]
+    assert eth_third  # held back at first, placed as ETH fell towards it
+    btc = {o.client_order_id for _, o in grid.orders if o.symbol == SYMBOL}
+    assert btc & {cid for _, cid in grid.cancels}  # BTC, unmoved, made way for ETH's orders
+
+
 # -- refusals ------------------------------------------------------------------------------------
 
 
@@ -431,26 +489,41 @@ def test_entries_the_checks_refuse_leave_the_grid() -> None:
 # -- state ---------------------------------------------------------------------------------------
 
 
+Restart = Callable[[Grid, int], Grid]
+"""Builds the grid that takes over from ``grid`` at ``now_ms``, from its state."""
+
+
+def restart_through_json(grid: Grid, now_ms: int) -> Grid:
+    """A fresh grid restored from ``grid``'s state sent through JSON text."""
+    saved = json.loads(json.dumps(grid.state(), allow_nan=False))
+    params: GridParams = grid.params  # type: ignore[assignment]
+    fresh = Grid(params, symbols=grid.symbols, strategy_id=grid.strategy_id)
+    fresh.restore(saved)
+    return fresh
+
+
 class Restarted(Strategy):
-    """A grid that, at its first call at or after ``at_ms``, is replaced by a fresh grid
-    restored from its state sent through JSON — a restart in the middle of a run."""
+    """A grid that, at its first call at or after ``at_ms``, is replaced by the fresh grid
+    ``restart`` builds from its state — a restart in the middle of a run."""
 
     name = "restarted"
     Params = GridParams
 
-    def __init__(self, params: GridParams, at_ms: int) -> None:
+    def __init__(
+        self, params: GridParams, at_ms: int, restart: Restart = restart_through_json
+    ) -> None:
         super().__init__(params, symbols=[SYMBOL], strategy_id="grid")
         self.grid = Grid(params, symbols=[SYMBOL], strategy_id="grid")
         self.at_ms = at_ms
-        self.saved: dict[str, Any] | None = None
+        self.restart = restart
+        self.restarted_ms: int | None = None
 
     def _current(self, ctx: StrategyContext) -> Grid:
-        if self.saved is None and ctx.now_ms >= self.at_ms:
-            self.saved = json.loads(json.dumps(self.grid.state(), allow_nan=False))
-            fresh = Grid(self.grid.params, symbols=[SYMBOL], strategy_id="grid")  # type: ignore[arg-type]
-            fresh.restore(self.saved)
-            assert fresh.state() == self.saved
-            self.grid = fresh
+        if self.restarted_ms is None and ctx.now_ms >= self.at_ms:
+            fresh = self.restart(self.grid, ctx.now_ms)
+            assert fresh is not self.grid
+            assert fresh.state() == self.grid.state()
+            self.grid, self.restarted_ms = fresh, ctx.now_ms
         return self.grid
 
     def precompute(self, history: MarketHistory) -> WakeMasks:
@@ -489,7 +562,7 @@ def test_a_grid_restored_from_its_state_makes_the_orders_and_fills_of_one_never_
     expected = run_backtest(data, [plain], config)
     result = run_backtest(data, [restarted], config)
 
-    assert restarted.saved is not None
+    assert restarted.restarted_ms is not None
     assert plain.pairs[SYMBOL].rebalances == 1  # the path does recentre
     assert len(expected.fills) > 20
     pd.testing.assert_frame_equal(result.fills, expected.fills)
@@ -550,6 +623,32 @@ def test_the_futures_grid_starts_with_buys_below_and_sells_above() -> None:
     first = grid.submitted(_close_ms(rows, 0))
     assert _limits(first, Side.BUY) == pytest.approx([level(-k) for k in (1, 2, 3)])
     assert _limits(first, Side.SELL) == pytest.approx([level(k) for k in (1, 2, 3)])
+
+
+def test_leverage_lets_the_futures_grid_rest_more_notional_than_the_capital() -> None:
+    # Six entries of 400 USDT: 2,400 of notional on 1,000 USDT of capital.
+    rows = _path(_walk(100, 98.75, 101.25, 100))
+    params = GridParams(**{**GRID, "order_size_usd": 400.0}, variant="futures")
+    runs = {}
+    for leverage in (1.0, 4.0):
+        grid = Observed(params, symbols=[PERP])
+        config = BacktestConfig(1_000, fill_model=FEES, margin=MarginModel(leverage=leverage))
+        runs[leverage] = (run_backtest(_data(rows, PERP), [grid], config), grid)
+
+    unlevered, _ = runs[1.0]
+    assert len(unlevered.rejections) > 0  # without leverage the margin runs out
+    assert set(unlevered.rejections["check"]) == {"margin"}
+    result, grid = runs[4.0]
+    first = grid.submitted(_close_ms(rows, 0))
+    assert len(first) == 6
+    assert [o.qty * (o.price or 0) for o in first] == pytest.approx([400.0] * 6, rel=1e-12)
+    assert result.rejections.empty
+    assert result.liquidations.empty
+    assert {t.direction for t in grid.round_trips} == {1, -1}  # longs below, shorts above
+    for trip in grid.round_trips:
+        spacing = trip.buy_value * 0.01
+        fees = MAKER / 100 * (trip.buy_value + trip.sell_value)
+        assert trip.pnl == pytest.approx(spacing - fees, rel=1e-9)
 
 
 @pytest.mark.parametrize("variant", ["reverse", "futures"])

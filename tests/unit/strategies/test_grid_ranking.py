@@ -83,7 +83,6 @@ def test_each_failed_rule_is_reported_with_its_value_and_limit() -> None:
         _candidate("CALM/USDT", calm),
         _candidate("TREND/USDT", _trending()),
         _candidate("WIDE/USDT", _reverting(4), bid=99.0, ask=101.0),
-        _candidate("NOQUOTE/USDT", _reverting(5), bid=None),
         _candidate("THIN/USDT", _reverting(6), volume=None),
     ]
 
@@ -94,9 +93,30 @@ def test_each_failed_rule_is_reported_with_its_value_and_limit() -> None:
     wide = scores["WIDE/USDT"].failures
     assert "spread 2.000 % > 0.1 %" in wide
     assert any(f.startswith("spacing 0.5 % covers") for f in wide)
-    assert scores["NOQUOTE/USDT"].failures == ("spread unknown (no valid bid and ask)",)
-    assert scores["NOQUOTE/USDT"].score is None
     assert scores["THIN/USDT"].failures == ("24h volume unknown",)
+
+
+def test_a_pair_without_a_quote_is_judged_on_volume_and_two_fees() -> None:
+    closes = _reverting(5)
+    scores = _by_symbol(
+        rank_grid_pairs(
+            [_candidate("A/USDT", closes), _candidate("B/USDT", closes, bid=None, ask=None)]
+        )
+    )
+    quoted, unquoted = scores["A/USDT"], scores["B/USDT"]
+
+    assert unquoted.spread_pct is None
+    assert unquoted.eligible, unquoted.failures
+    assert unquoted.fee_cover == pytest.approx(0.5 / (2 * 0.075), rel=1e-12)
+    assert quoted.score is not None
+    assert unquoted.score is not None
+    assert unquoted.score > quoted.score  # the known spread costs A/USDT
+    wide_fees = rank_grid_pairs(
+        [_candidate("C/USDT", closes, bid=None)], GridRankingRules(fee_rate=0.2)
+    )
+    assert wide_fees[0].failures == (
+        "spacing 0.5 % covers the round-trip cost 0.400 % 1.25 times < 2",
+    )
 
 
 def test_only_the_largest_pairs_by_volume_pass_the_liquidity_rule() -> None:
@@ -125,12 +145,12 @@ def test_eligible_pairs_come_first_each_group_by_score() -> None:
         _candidate("LOW/USDT", _reverting(3, daily_pct=3.0)),
         _candidate("TREND/USDT", _trending()),
         _candidate("HIGH/USDT", _reverting(3, daily_pct=6.0)),
-        _candidate("NOQUOTE/USDT", _reverting(3), bid=None),
+        _candidate("NEW/USDT", _reverting(3, days=12)),
     ]
 
     ranked = rank_grid_pairs(candidates)
 
-    assert [s.symbol for s in ranked] == ["HIGH/USDT", "LOW/USDT", "TREND/USDT", "NOQUOTE/USDT"]
+    assert [s.symbol for s in ranked] == ["HIGH/USDT", "LOW/USDT", "TREND/USDT", "NEW/USDT"]
     assert [s.eligible for s in ranked] == [True, True, False, False]
 
 
