@@ -66,8 +66,19 @@ class FundingSignals:
 
     @property
     def wake(self) -> BoolArray:
-        """Candles where anything can be decided: an entry or an exit condition holds."""
-        return self.enter | self.exit_funding | self.exit_basis
+        """Candles where anything can be decided: an entry holds or an exit condition starts.
+
+        An exit needs an open position, and a position opens only where no exit
+        condition holds (the entry rule excludes both), so every exit it can take
+        starts after its entry: waking where an exit condition *starts* is enough, and
+        skips the long stretches (90 % of 2025's candles) where funding sits below the
+        exit rate while the strategy is flat. An exit decided once stays decided until
+        both legs are flat (the fills and timers drive it, not the candles).
+        """
+        exiting = self.exit_funding | self.exit_basis
+        starts = exiting.copy()
+        starts[1:] &= ~exiting[:-1]
+        return self.enter | starts
 
 
 def premium_window(params: FundingArbParams, timeframe: str) -> int:
