@@ -50,6 +50,9 @@ class OrderIntent:
     time_in_force: TimeInForce = TimeInForce.GTC
     reduce_only: bool = False
     tag: str = ""
+    stop_loss: float | None = None
+    """The price at which the strategy will exit with a loss, declaring the trade's risk
+    (``|entry - stop_loss| x qty``); None = undeclared."""
 
     def reference_price(self, last_price: float) -> float:
         """The price the order would trade at: its limit, else its stop, else the last price."""
