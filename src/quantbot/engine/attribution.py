@@ -30,28 +30,42 @@ class StrategyBook:
     capital: float
     positions: dict[str, Position] = field(default_factory=dict)
     open_orders: dict[str, Order] = field(default_factory=dict)
+    _linear: tuple[float, dict[str, float]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """:meth:`linear_value` until the next fill, funding payment or new position."""
 
     def position(self, instrument: Instrument) -> Position:
         """The strategy's position in ``instrument`` (created flat on first use)."""
         position = self.positions.get(instrument.symbol)
         if position is None:
             position = self.positions[instrument.symbol] = Position(instrument)
+            self._linear = None
         return position
 
     def apply_fill(self, fill: Fill, instrument: Instrument) -> None:
         """Book one of the strategy's executions."""
         self.position(instrument).apply_fill(fill)
+        self._linear = None
 
     def apply_funding(self, payment: FundingPayment, instrument: Instrument) -> None:
         """Book funding paid or received on the strategy's perpetual position."""
         self.position(instrument).apply_funding(payment)
+        self._linear = None
 
     def linear_value(self) -> tuple[float, dict[str, float]]:
         """Equity as ``constant + sum(qty[symbol] * price[symbol])``: the two parts.
 
         Between two events nothing but prices changes, so the engine stores these
-        parts at each event and evaluates the equity of every bar vectorised.
+        parts at each event and evaluates the equity of every bar vectorised. They
+        change only with the book's fills and funding, so a snapshot of a book nothing
+        happened to reuses the parts of the previous one (read them, never change them).
         """
+        if self._linear is None:
+            self._linear = self._compute_linear_value()
+        return self._linear
+
+    def _compute_linear_value(self) -> tuple[float, dict[str, float]]:
         constant = self.capital
         quantities: dict[str, float] = {}
         for symbol, p in self.positions.items():

@@ -186,7 +186,10 @@ class _Engine:
                 strategy, book, BacktestContext(self, strategy, book)
             )
         self.run_order = list(self.runs.values())
+        self.books: dict[str, StrategyBook] = {sid: run.book for sid, run in self.runs.items()}
+        self.chain_state = ChainState(self)
         self.bar = -1
+        self._now_ms = 0
         self.order_seq = 0
         self.trade_seq = 0
         self.rejections: list[tuple[Any, ...]] = []
@@ -213,7 +216,7 @@ class _Engine:
                 progress(i, n)
                 next_report = i + max(n // 100, 1)
             i = self._next_bar(i)
-        self.bar = n - 1
+        self._set_bar(n - 1)
         for run in self.run_order:
             if not run.halted:
                 self._call(run, "on_stop", run.strategy.on_stop, run.context)
@@ -223,7 +226,7 @@ class _Engine:
 
     def _step(self, i: int) -> None:
         """Process bar ``i`` in the order of the module docstring; snapshot if anything moved."""
-        self.bar = i
+        self._set_bar(i)
         self.events += 1
         # Book every liquidation, execution, ending and funding payment of the bar before
         # any strategy reacts, so a reaction (a cancel, a halt) can never reach an order
@@ -231,11 +234,14 @@ class _Engine:
         perpetuals = self.margin is not None
         callbacks = self._liquidations(i) if perpetuals else []
         venue_events = self.venue.process_bar(i)
-        callbacks += [
-            self._on_fill(e) if isinstance(e, VenueFill) else self._on_cancel(e)
-            for e in venue_events
-        ]
-        if perpetuals and any(isinstance(e, VenueFill) for e in venue_events):
+        filled = False
+        for event in venue_events:
+            if isinstance(event, VenueFill):
+                callbacks.append(self._on_fill(event))
+                filled = True
+            else:
+                callbacks.append(self._on_cancel(event))
+        if perpetuals and filled:
             callbacks += self._liquidations(i)
         settled = self.funding.next_bar() <= i and self._settle_funding(i)
         for callback in callbacks:
@@ -397,7 +403,7 @@ class _Engine:
             return None
         self.order_seq += 1
         client_order_id = make_client_order_id(strategy.strategy_id, self.order_seq)
-        outcome = self.chain.run(intent, ChainState(self))
+        outcome = self.chain.run(intent, self.chain_state)
         final = outcome.intent or intent
         now = self.now_ms
         order = Order(
@@ -653,7 +659,13 @@ class _Engine:
         """The close of the bar being processed; before the first bar, its open."""
         if self.bar < 0:
             return int(self.ts[0])
-        return int(self.ts[self.bar]) + self.period_ms
+        return self._now_ms
+
+    def _set_bar(self, bar: int) -> None:
+        """Make ``bar`` the bar being processed (:attr:`now_ms` is read at every order)."""
+        self.bar = bar
+        if bar >= 0:
+            self._now_ms = int(self.ts[bar]) + self.period_ms
 
     def last_price(self, symbol: str) -> float:
         """The latest price known now: the bar's close, or the first open before it."""
@@ -683,12 +695,13 @@ class _Engine:
     # -- equity --------------------------------------------------------------------------
 
     def _snapshot(self, bar: int) -> None:
-        self.ledger.snapshot(bar, {sid: run.book for sid, run in self.runs.items()})
+        self.ledger.snapshot(bar, self.books)
 
     def _result(self, run_id: str, elapsed: float) -> BacktestResult:
         n = len(self.ts)
-        prices = np.column_stack([self.valuation[s] for s in self.symbols])
-        curves = self.ledger.equity.curves(prices)
+        curves = self.ledger.equity.curves(
+            np.column_stack([self.valuation[s] for s in self.symbols])
+        )
         last_prices = {s: float(self.valuation[s][-1]) for s in self.symbols}
         trades = build_trades(
             self.ledger.trade_records,

@@ -36,6 +36,10 @@ class EquityCurves:
 class EquityRecorder:
     """The linear parts of equity at every event; :meth:`curves` evaluates every bar.
 
+    The account's parts are stored at every snapshot, a strategy's only when they
+    changed (a book nothing happened to hands back the very same parts): with several
+    strategies most events touch one of them.
+
     Attributes:
         symbols: the run's symbols, in the order of every snapshot's quantities.
     """
@@ -43,8 +47,10 @@ class EquityRecorder:
     symbols: Sequence[str]
     _bars: list[int] = field(default_factory=list)
     _constants: list[float] = field(default_factory=list)
-    _quantities: list[list[float]] = field(default_factory=list)
-    _books: list[Mapping[str, BookParts]] = field(default_factory=list)
+    _quantities: list[float] = field(default_factory=list)
+    """Every snapshot's quantities, one after the other."""
+    _book_bars: dict[str, list[int]] = field(default_factory=dict)
+    _book_parts: dict[str, list[BookParts]] = field(default_factory=dict)
 
     def record(
         self,
@@ -56,23 +62,54 @@ class EquityRecorder:
         """Store the parts valid from the close of ``bar`` on (-1: before the first bar)."""
         self._bars.append(bar)
         self._constants.append(constant)
-        self._quantities.append(quantities)
-        self._books.append(books)
+        self._quantities.extend(quantities)
+        for strategy, parts in books.items():
+            known = self._book_parts.setdefault(strategy, [])
+            if not known or known[-1] is not parts:
+                known.append(parts)
+                self._book_bars.setdefault(strategy, []).append(bar)
 
     def curves(self, prices: np.ndarray) -> EquityCurves:
         """Evaluate every bar with ``prices`` (bars x symbols) at each bar's close."""
         n = prices.shape[0]
-        which = np.searchsorted(np.array(self._bars, dtype=np.int64), np.arange(n), "right") - 1
-        constants = np.array(self._constants)[which]
-        values = np.array(self._quantities).reshape(len(self._bars), len(self.symbols))[which]
-        values = values * prices
-        equity = constants + values.sum(axis=1)
+        # Bars x symbols arrays are the run's largest: built once and computed in place.
+        quantities = np.array(self._quantities, dtype=np.float64).reshape(
+            len(self._bars), len(self.symbols)
+        )
+        values = _spread(quantities, self._bars, n)
+        np.multiply(values, prices, out=values)
+        equity = _spread(np.array(self._constants, dtype=np.float64), self._bars, n)
+        equity += values.sum(axis=1)
+        np.abs(values, out=values)
+        exposure = values.sum(axis=1)
+        del values
         with np.errstate(divide="ignore", invalid="ignore"):
-            exposure = np.where(equity > 0, np.abs(values).sum(axis=1) / equity, 0.0)
+            np.divide(exposure, equity, out=exposure)
+        exposure[~(equity > 0)] = 0.0
         strategy_equity: dict[str, np.ndarray] = {}
-        for strategy in self._books[0] if self._books else ():
-            parts = [books[strategy] for books in self._books]
-            c = np.array([p[0] for p in parts])[which]
-            q = np.array([[p[1].get(symbol, 0.0) for symbol in self.symbols] for p in parts])
-            strategy_equity[strategy] = c + (q[which] * prices).sum(axis=1)
+        for strategy, parts in self._book_parts.items():
+            bars = self._book_bars[strategy]
+            q = np.array(
+                [[p[1].get(symbol, 0.0) for symbol in self.symbols] for p in parts],
+                dtype=np.float64,
+            )
+            q = _spread(q, bars, n)
+            np.multiply(q, prices, out=q)
+            curve = _spread(np.array([p[0] for p in parts], dtype=np.float64), bars, n)
+            curve += q.sum(axis=1)
+            strategy_equity[strategy] = curve
         return EquityCurves(equity, exposure, strategy_equity)
+
+
+def _spread(per_snapshot: np.ndarray, bars: Sequence[int], n: int) -> np.ndarray:
+    """Row ``j`` of ``per_snapshot`` on every bar snapshot ``j`` covers: ``n`` rows in all.
+
+    Snapshot ``j``, taken at the close of ``bars[j]`` (increasing; -1 before the first
+    bar), holds from that bar to the bar before the next snapshot.
+    """
+    starts = np.clip(np.array(bars, dtype=np.int64), 0, n)
+    counts = np.diff(starts, append=n)
+    counts[0] += starts[0]  # bars before the first snapshot, if any, take its values
+    return np.repeat(per_snapshot.reshape(len(bars), -1), counts, axis=0).reshape(
+        (n, *per_snapshot.shape[1:])
+    )

@@ -94,6 +94,8 @@ class Ledger:
         self.quote = config.quote_currency
         self.instruments = instruments
         self.symbols = list(symbols)
+        self._valued = [(s, instruments[s]) for s in self.symbols]
+        """The instruments of the equity snapshots' quantities, in their order."""
         self.portfolio = Portfolio()
         self.portfolio.deposit(self.exchange, self.quote, config.initial_capital)
         self.margin = (
@@ -306,17 +308,17 @@ class Ledger:
 
     def snapshot(self, bar: int, books: Mapping[str, StrategyBook]) -> None:
         """Store the linear parts of the account's and every book's equity (equity.py)."""
-        constant = self.portfolio.balance(self.exchange, self.quote)
+        portfolio, exchange = self.portfolio, self.exchange
+        constant = portfolio.balance(exchange, self.quote)
         quantities = []
-        for symbol in self.symbols:
-            instrument = self.instruments[symbol]
+        for symbol, instrument in self._valued:
             if instrument.is_perpetual:
-                position = self.portfolio.position(self.exchange, symbol)
+                position = portfolio.position(exchange, symbol)
                 size = 0.0 if position is None else position.qty * instrument.contract_size
                 constant -= size * (0.0 if position is None else position.avg_entry_price)
                 quantities.append(size)
             else:
-                quantities.append(self.portfolio.balance(self.exchange, instrument.base))
+                quantities.append(portfolio.balance(exchange, instrument.base))
         parts = {strategy: book.linear_value() for strategy, book in books.items()}
         self.equity.record(bar, constant, quantities, parts)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -21,9 +22,11 @@ __all__ = ["FillRecord", "FundingRecord", "build_trades"]
 _FLAT = 1e-12
 
 
-@dataclass(frozen=True, slots=True)
-class FillRecord:
-    """The part of a fill trades need; ``fee`` is in quote currency, ``qty`` in base units."""
+class FillRecord(NamedTuple):
+    """The part of a fill trades need; ``fee`` is in quote currency, ``qty`` in base units.
+
+    A named tuple rather than a frozen dataclass: one is built for every fill of a run.
+    """
 
     ts_ms: int
     strategy: str
@@ -34,8 +37,7 @@ class FillRecord:
     fee: float
 
 
-@dataclass(frozen=True, slots=True)
-class FundingRecord:
+class FundingRecord(NamedTuple):
     """A funding payment a strategy's position received (``amount`` < 0: paid), quote units."""
 
     ts_ms: int

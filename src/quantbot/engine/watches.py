@@ -39,12 +39,22 @@ class PriceWatch:
 
 
 class PriceWatches:
-    """Every strategy's watches, one per (strategy, symbol), one-shot."""
+    """Every strategy's watches, one per (strategy, symbol), one-shot.
+
+    Per symbol the watches reduce to two thresholds, kept until a watch is set or
+    removed; a bar reaches some watch exactly when it crosses one of them, so the bars
+    without any are rejected with the same scan the fast path uses. The scan's last
+    answer is remembered too: the engine asks at every event.
+    """
 
     def __init__(self, arrays: Mapping[str, OhlcvArrays]) -> None:
         self._arrays = arrays
         self._watches: dict[tuple[StrategyId, str], PriceWatch] = {}
         self._scans = {symbol: CrossingScan(a.low, a.high) for symbol, a in arrays.items()}
+        self._thresholds: dict[str, tuple[float, float]] | None = {}
+        """Per watched symbol, (highest ``below``, lowest ``above``); None: to recompute."""
+        self._next: tuple[int, int] | None = None
+        """(start, answer) of the last :meth:`next_bar` while the watches are unchanged."""
 
     def set(
         self, strategy_id: StrategyId, symbol: str, above: float | None, below: float | None
@@ -52,36 +62,59 @@ class PriceWatches:
         """Replace the strategy's watch on ``symbol``; with neither price, remove it."""
         key = (strategy_id, symbol)
         if above is None and below is None:
-            self._watches.pop(key, None)
+            if self._watches.pop(key, None) is not None:
+                self._changed()
         else:
-            self._watches[key] = PriceWatch(strategy_id, symbol, above, below)
+            watch = PriceWatch(strategy_id, symbol, above, below)
+            if self._watches.get(key) != watch:
+                self._changed()
+            self._watches[key] = watch
 
     def clear(self, strategy_id: StrategyId) -> None:
         """Remove every watch of a strategy (it was halted)."""
         for key in [k for k in self._watches if k[0] == strategy_id]:
             del self._watches[key]
+            self._changed()
 
     def next_bar(self, start: int) -> int:
         """The first bar ``>= start`` that reaches any watch (past the end: none)."""
+        known = self._next
+        if known is not None and known[0] <= start <= known[1]:
+            return known[1]
         best = 2**62
-        thresholds: dict[str, tuple[float, float]] = {}
-        for watch in self._watches.values():
-            low_at, high_at = thresholds.get(watch.symbol, (-math.inf, math.inf))
-            if watch.below is not None:
-                low_at = max(low_at, watch.below)
-            if watch.above is not None:
-                high_at = min(high_at, watch.above)
-            thresholds[watch.symbol] = (low_at, high_at)
-        for symbol, (low_at, high_at) in thresholds.items():
+        for symbol, (low_at, high_at) in self._symbol_thresholds().items():
             best = min(best, self._scans[symbol].first(start, low_at, high_at))
+        self._next = (start, best)
         return best
 
     def due(self, bar: int) -> list[PriceWatch]:
         """The watches bar ``bar`` reaches, in the order they were set; removed (one-shot)."""
+        if not self._watches or self.next_bar(bar) != bar:
+            return []
         fired = []
         for key, watch in list(self._watches.items()):
             candles = self._arrays[watch.symbol]
             if watch.reached(float(candles.high[bar]), float(candles.low[bar])):
                 fired.append(watch)
                 del self._watches[key]
+        if fired:
+            self._changed()
         return fired
+
+    def _changed(self) -> None:
+        """A watch was set or removed: forget the thresholds and the last answer."""
+        self._thresholds = None
+        self._next = None
+
+    def _symbol_thresholds(self) -> dict[str, tuple[float, float]]:
+        if self._thresholds is None:
+            thresholds: dict[str, tuple[float, float]] = {}
+            for watch in self._watches.values():
+                low_at, high_at = thresholds.get(watch.symbol, (-math.inf, math.inf))
+                if watch.below is not None:
+                    low_at = max(low_at, watch.below)
+                if watch.above is not None:
+                    high_at = min(high_at, watch.above)
+                thresholds[watch.symbol] = (low_at, high_at)
+            self._thresholds = thresholds
+        return self._thresholds

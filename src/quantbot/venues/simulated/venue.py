@@ -37,6 +37,14 @@ The fill model, bar by bar (documented in docs/backtesting.md):
 - **Balance**: a fill the account cannot pay for at its execution price (a spot buy
   after a gap up) is cut to what it can, and the order canceled when that is nothing.
 - Partial fills (volume cap, balance) are rounded down to the market's lot.
+
+Only the orders a bar can act on are matched: an order arriving on it, a market
+remainder, and a resting order whose price the bar's range reaches. Each order carries
+that price (``low_at``/``high_at``), and each symbol's book remembers the first bar at or
+after a given one on which any of its orders can act (found with the compiled forward
+scan, :mod:`~quantbot.venues.simulated.scan`) until its orders change. That answer is
+the fast path's next venue event, and a bar before it is passed over without looking at
+a single order, in a bar-by-bar run too.
 """
 
 from __future__ import annotations
@@ -91,19 +99,56 @@ class _Working:
     rests_from: int = -1
     """First bar a limit may fill as a resting order (a stop-limit triggered inside a bar
     whose limit is not yet reachable rests from the next bar)."""
+    live: bool = True
+    """False once the order left the book (filled, canceled, ended)."""
+    limit_price: float | None = field(init=False)
+    """The price it rests at as a limit: a limit's, or a triggered stop-limit's."""
+    market: bool = field(init=False)
+    low_at: float = field(init=False)
+    """A bar whose low reaches this (``<=``) may fill it: buy limits, sell stops; -inf never."""
+    high_at: float = field(init=False)
+    """A bar whose high reaches this (``>=``) may fill it: sell limits, buy stops; inf never."""
+
+    def __post_init__(self) -> None:
+        self._aim()
 
     @property
     def triggered(self) -> bool:
         return self.triggered_at >= 0
 
-    @property
-    def limit_price(self) -> float | None:
+    def trigger(self, bar: int) -> None:
+        """The stop of a stop-limit triggered on ``bar``: from now on it is a limit."""
+        self.triggered_at = bar
+        self._aim()
+
+    def _aim(self) -> None:
+        """Work out the order's price and the bar range that reaches it.
+
+        Between two bars a resting order can only act on a bar whose range reaches its
+        price: the matcher looks at no other, and the venue's scan looks for the first.
+        """
         o = self.order
-        if o.order_type is OrderType.LIMIT or (
-            o.order_type is OrderType.STOP_LIMIT and self.triggered
-        ):
-            return o.price
-        return None
+        self.market = o.order_type is OrderType.MARKET
+        self.limit_price = (
+            o.price
+            if o.order_type is OrderType.LIMIT
+            or (o.order_type is OrderType.STOP_LIMIT and self.triggered)
+            else None
+        )
+        self.low_at, self.high_at = -math.inf, math.inf
+        if self.market:
+            return
+        is_stop = self.limit_price is None
+        trigger = o.stop_price if is_stop else self.limit_price
+        assert trigger is not None
+        if (o.side is Side.BUY) != is_stop:  # buy limit or sell stop: the low must reach it
+            self.low_at = trigger
+        else:  # sell limit or buy stop: the high must reach it
+            self.high_at = trigger
+
+
+_NEVER = 2**62
+"""A bar after any timeline: nothing will happen."""
 
 
 @dataclass(slots=True)
@@ -111,11 +156,62 @@ class _Book:
     arrays: OhlcvArrays
     instrument: Instrument
     working: list[_Working] = field(default_factory=list)
+    """Working orders in submission order (``seq``), which is also the matching order."""
     position: float = 0.0
     scan: CrossingScan = field(init=False)
+    version: int = 0
+    """Bumped whenever ``working`` or an order's price changes."""
+    _next: tuple[int, int, int] = (-1, 0, -1)
+    """(version, start, answer) of the last :meth:`next_event`."""
 
     def __post_init__(self) -> None:
         self.scan = CrossingScan(self.arrays.low, self.arrays.high)
+
+    def next_event(self, start: int) -> int:
+        """The first bar ``>= start`` on which an order may arrive, fill, trigger or end.
+
+        :data:`_NEVER` when none can. Remembered while the book is unchanged: no bar in
+        ``[start, answer)`` has anything, so every later start up to the answer has the
+        same answer, and the engine asks at every event.
+        """
+        version, known_start, answer = self._next
+        if version == self.version and known_start <= start <= answer:
+            return answer
+        answer = self._first_event(start)
+        self._next = (self.version, start, answer)
+        return answer
+
+    def _first_event(self, start: int) -> int:
+        low_at, high_at, arriving = -math.inf, math.inf, _NEVER
+        for w in self.working:
+            if w.arrival >= start:
+                arriving = min(arriving, w.arrival)
+            elif w.market:
+                return start  # a market remainder fills at the next open
+            else:
+                low_at = max(low_at, w.low_at)
+                high_at = min(high_at, w.high_at)
+        if low_at > -math.inf or high_at < math.inf:
+            return min(arriving, self.scan.first(start, low_at, high_at))
+        return arriving
+
+    def active(self, bar: int) -> list[_Working]:
+        """The orders that may act on ``bar``, in matching order; empty when none can.
+
+        An order arriving on ``bar``, a market remainder, and a resting order whose price
+        the bar's range reaches; any other resting order cannot fill, trigger or end on
+        this bar, so the matcher need not look at it. Such an order exists exactly when
+        :meth:`next_event` is ``bar``.
+        """
+        if not self.working or self.next_event(bar) != bar:
+            return []
+        low, high = self.arrays.low[bar], self.arrays.high[bar]
+        return [
+            w
+            for w in self.working
+            if w.arrival == bar
+            or (w.arrival < bar and (w.market or low <= w.low_at or high >= w.high_at))
+        ]
 
 
 VenueEvent = VenueFill | VenueCancel
@@ -148,6 +244,10 @@ class SimulatedVenue:
         self._budget = budget
         self._by_id: dict[str, tuple[_Book, _Working]] = {}
         self._seq = 0
+        self._version = 0
+        """Bumped with any book's version."""
+        self._next: tuple[int, int, int] = (-1, 0, -1)
+        """(version, start, answer) of the last :meth:`next_event_bar`."""
 
     def budget(self, order: Order, cost_per_unit: float) -> float:
         """Most of ``order`` the account can pay for at ``cost_per_unit`` (fee included)."""
@@ -184,6 +284,7 @@ class SimulatedVenue:
         self._seq += 1
         working = _Working(order, arrival, order.qty, self._seq)
         book.working.append(working)
+        self._changed(book)
         self._by_id[order.client_order_id] = (book, working)
         return arrival
 
@@ -198,45 +299,37 @@ class SimulatedVenue:
     def next_event_bar(self, start: int) -> int:
         """The first bar ``>= start`` on which any working order may arrive or fill.
 
-        Returns a bar past the end of the data when none can.
+        Returns a bar past the end of the data when none can. Remembered, like each
+        book's answer, while no order changes.
         """
-        best = math.inf
-        for book in self._books.values():
-            if not book.working:
-                continue
-            low_at, high_at, arriving = -math.inf, math.inf, math.inf
-            for w in book.working:
-                if w.arrival >= start:
-                    arriving = min(arriving, w.arrival)
-                    continue
-                o = w.order
-                if o.order_type is OrderType.MARKET:
-                    return start  # a market remainder fills at the next open
-                limit = w.limit_price
-                trigger = limit if limit is not None else o.stop_price
-                assert trigger is not None
-                is_stop = limit is None
-                buy = o.side is Side.BUY
-                if buy != is_stop:  # buy limit or sell stop: the low must reach it
-                    low_at = max(low_at, trigger)
-                else:  # sell limit or buy stop: the high must reach it
-                    high_at = min(high_at, trigger)
-            best = min(best, arriving)
-            if low_at > -math.inf or high_at < math.inf:
-                best = min(best, book.scan.first(start, low_at, high_at))
-        return int(best) if best != math.inf else 2**62
+        version, known_start, answer = self._next
+        if version == self._version and known_start <= start <= answer:
+            return answer
+        answer = min((book.next_event(start) for book in self._books.values()), default=_NEVER)
+        self._next = (self._version, start, answer)
+        return answer
 
     def process_bar(self, bar: int) -> list[VenueEvent]:
         """Fill what bar ``bar`` fills, in the order the model prescribes."""
         events: list[VenueEvent] = []
+        if self.next_event_bar(bar) != bar:
+            return events  # no order can arrive or act on this bar
         for book in self._books.values():
-            if book.working and any(w.arrival <= bar for w in book.working):
-                _BarMatcher(self, book, bar, events).run()
+            active = book.active(bar)
+            if active:
+                _BarMatcher(self, book, bar, events).run(active)
         return events
 
     def _remove(self, book: _Book, working: _Working) -> None:
         self._by_id.pop(working.order.client_order_id, None)
         book.working.remove(working)
+        self._changed(book)
+        working.live = False
+
+    def _changed(self, book: _Book) -> None:
+        """``book``'s orders or their prices changed: what was remembered no longer holds."""
+        book.version += 1
+        self._version += 1
 
 
 class _BarMatcher:
@@ -254,10 +347,8 @@ class _BarMatcher:
         self.volume = float(a.volume[bar])
         self.capacity = self.model.capacity(self.volume)
 
-    def run(self) -> None:
-        active = sorted(
-            (w for w in self.book.working if w.arrival <= self.bar), key=lambda w: w.seq
-        )
+    def run(self, active: list[_Working]) -> None:
+        """Match ``active`` (:meth:`_Book.active`, in submission order) against the bar."""
         if math.isnan(self.open):
             # No prices, no trading: only orders that live at their arrival end here.
             for w in active:
@@ -284,7 +375,7 @@ class _BarMatcher:
                 self._end(w, f"{o.time_in_force} remainder not filled at arrival", expired=True)
 
     def _working(self, w: _Working) -> bool:
-        return w.remaining > _DUST and w.order.client_order_id in self.venue._by_id
+        return w.live and w.remaining > _DUST
 
     def _at_open(self, w: _Working) -> None:
         o = w.order
@@ -299,7 +390,7 @@ class _BarMatcher:
             if o.order_type is OrderType.STOP:
                 self._fill(w, self.open, maker=False)
                 return
-            w.triggered_at = self.bar
+            self._trigger(w)
         limit = w.limit_price
         if limit is None:
             return
@@ -312,6 +403,11 @@ class _BarMatcher:
             self._end(w, "post-only order would take liquidity at arrival")
             return
         self._fill(w, self.open, maker=not taker, limit=limit)
+
+    def _trigger(self, w: _Working) -> None:
+        """A stop-limit's stop triggered: it becomes a limit (a new price on the book)."""
+        w.trigger(self.bar)
+        self.venue._changed(self.book)
 
     def _end_unfilled_arrival(self, w: _Working) -> None:
         """IOC/FOK orders that cannot execute at their arrival open end there."""
@@ -328,7 +424,7 @@ class _BarMatcher:
         if o.order_type is OrderType.STOP:
             self._fill(w, o.stop_price, maker=False)
             return
-        w.triggered_at = self.bar
+        self._trigger(w)
         assert o.price is not None
         if o.price >= o.stop_price if o.side is Side.BUY else o.price <= o.stop_price:
             self._fill(w, o.stop_price, maker=False, limit=o.price)
