@@ -27,6 +27,7 @@ from ._builders import (
     taker_sell,
     venue,
 )
+from factories import SYMBOL, make_instrument, make_ohlcv
 
 FLAT: Row = (100.0, 100.5, 99.5, 100.0, 1_000.0)
 """A quiet bar that reaches none of the prices the tests use."""
@@ -382,6 +383,37 @@ def test_volume_cap_fills_part_and_the_rest_keeps_working_on_later_bars() -> Non
         [taker_buy(101.0), taker_buy(102.0), taker_buy(103.0)], rel=1e-12
     )
     assert cancels(events) == []
+
+
+def test_a_balance_short_of_the_remainder_by_float_dust_fills_it_all() -> None:
+    """Partial fills summed in float64 can leave the balance an ulp below the remainder."""
+    for balance in (math.nextafter(0.3, 0.0), 0.3 - 1e-12):
+        sim = SimulatedVenue(
+            {SYMBOL: make_ohlcv([FLAT, FLAT])},
+            {SYMBOL: make_instrument(tick_size=None, lot_size=0.001)},
+            MODEL,
+            budget=lambda o, unit, balance=balance: balance,
+        )
+        sim.submit(order(Side.SELL, 0.3), decided_at=0)
+
+        events = process(sim, [1])
+
+        assert cancels(events) == []
+        assert [f.qty for f in fills(events)] == [balance]
+
+
+def test_a_balance_short_by_more_than_dust_fills_what_the_lots_allow() -> None:
+    sim = SimulatedVenue(
+        {SYMBOL: make_ohlcv([FLAT, FLAT])},
+        {SYMBOL: make_instrument(tick_size=None, lot_size=0.001)},
+        MODEL,
+        budget=lambda o, unit: 0.2995,
+    )
+    sim.submit(order(Side.SELL, 0.3), decided_at=0)
+
+    events = process(sim, [1])
+
+    assert [f.qty for f in fills(events)] == pytest.approx([0.299])
 
 
 def test_volume_cap_is_shared_by_every_order_filling_on_the_bar() -> None:
