@@ -728,6 +728,7 @@ class _Engine:
             bars_processed=n,
             events_processed=self.events,
             elapsed_s=elapsed,
+            records={sid: run.strategy.records() for sid, run in self.runs.items()},
             config={
                 "timeframe": self.data.timeframe,
                 "symbols": self.symbols,

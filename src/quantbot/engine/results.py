@@ -119,6 +119,9 @@ class BacktestResult:
         events_processed: bars on which anything happened (the loop skips the rest).
         elapsed_s: wall time of the simulation proper (no data loading, no reports).
         config: the run's settings as JSON-ready data (stored with the run).
+        records: per strategy id, the tables its
+            :meth:`~quantbot.strategies.base.Strategy.records` returned at the end
+            (a grid's round trips, momentum's trades and decisions).
     """
 
     run_id: str
@@ -143,6 +146,7 @@ class BacktestResult:
     events_processed: int = 0
     elapsed_s: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
+    records: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
 
     @property
     def final_equity(self) -> float:

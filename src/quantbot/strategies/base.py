@@ -309,6 +309,17 @@ class Strategy(ABC):
         """
         raise NotImplementedError(f"{type(self).__name__} keeps no state to restore")
 
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        """Tables of what the strategy did, by name, for the run's outputs.
+
+        A grid returns its round trips, a momentum strategy its trades with the signals
+        that opened them and the reason they closed: what a user reads to understand a
+        run beyond its fills. Rows are flat dicts of JSON-ready values; keys ending in
+        ``_ms`` are epoch-millisecond times (written as ISO UTC). The backtest writes
+        each table as ``<strategy_id>_<name>.csv``.
+        """
+        return {}
+
     def describe(self) -> dict[str, Any]:
         """The strategy's identity and parameters, JSON-ready (logged and stored with runs)."""
         return {

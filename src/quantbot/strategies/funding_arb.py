@@ -47,7 +47,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Collection, Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -161,6 +161,33 @@ class FundingArb(Strategy):
     def open_positions(self) -> list[ArbPosition]:
         """Positions not closed yet (opening, open or closing)."""
         return list(self._active.values())
+
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        """Its positions with their P&L parts, and every decision it took."""
+        return {
+            "positions": [
+                {
+                    "decided_ms": p.decided_ms,
+                    "spot": p.spot,
+                    "perp": p.perp,
+                    "qty": p.qty,
+                    "entry_funding_rate_pct": p.entry_funding_rate_pct,
+                    "entry_basis_pct": p.entry_basis_pct,
+                    "state": p.state,
+                    "exit_reason": p.exit_reason,
+                    "closed_ms": p.closed_ms,
+                    "rebalances": p.rebalances,
+                    "funding": p.funding,
+                    "fees": p.fees,
+                    "price_pnl": p.price_pnl,
+                }
+                for p in self.positions
+            ],
+            "decisions": [
+                {"ts_ms": d.ts_ms, "pair": d.pair, "action": d.action, "reason": d.reason}
+                for d in self.decisions
+            ],
+        }
 
     # -- the hooks ------------------------------------------------------------------------
 

@@ -138,6 +138,10 @@ class Grid(Strategy):
         self.round_trips: list[RoundTrip] = []
         """Every round trip completed since construction (not part of :meth:`state`)."""
 
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        """The round trips, each linking its exit fill to the entry fills it closed."""
+        return {"round_trips": [trip.record() for trip in self.round_trips]}
+
     @property
     def pairs(self) -> Mapping[str, PairGrid]:
         """Each pair's grid (read it; the strategy changes it)."""

@@ -196,6 +196,23 @@ class RoundTrip:
         """Profit of the round trip after both fees, quote currency."""
         return self.sell_value - self.buy_value - self.fees
 
+    def record(self) -> dict[str, Any]:
+        """The round trip as a row of ``round_trips.csv``: the exit fill linked to its entries."""
+        return {
+            "exit_ms": self.ts_ms,
+            "symbol": self.symbol,
+            "kind": self.kind,
+            "direction": "long" if self.direction == LONG else "short",
+            "slot": self.slot,
+            "qty": self.qty,
+            "buy_value": self.buy_value,
+            "sell_value": self.sell_value,
+            "fees": self.fees,
+            "pnl": self.pnl,
+            "trade_id": self.exit_trade_id,
+            "linked_trade_id": " ".join(self.entry_trade_ids),
+        }
+
 
 @dataclass(slots=True)
 class PairGrid:

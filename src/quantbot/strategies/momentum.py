@@ -46,7 +46,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from quantbot.core import (
     ClientOrderId,
@@ -143,6 +143,41 @@ class Momentum(Strategy):
     def open_trades(self) -> list[MomentumTrade]:
         """Trades decided and not yet flat (pending entries included)."""
         return list(self._open.values())
+
+    def records(self) -> dict[str, list[dict[str, Any]]]:
+        """Its trades (entry signals, exit reason, R) and every decision it took."""
+        return {
+            "trades": [
+                {
+                    "decided_ms": t.decided_ms,
+                    "symbol": t.symbol,
+                    "side": "long" if t.long else "short",
+                    "opened_ms": t.opened_ms,
+                    "entry_price": t.entry_price,
+                    "qty": t.qty,
+                    "risk_per_unit": t.risk_per_unit,
+                    "best_r": t.best_r,
+                    "exit_reason": t.exit_reason,
+                    "closed_ms": t.closed_ms,
+                    "exit_price": t.exit_price,
+                    "pnl": t.pnl,
+                    "entry_signals": dict(t.entry_signals),
+                }
+                for t in self.trades
+            ],
+            "decisions": [
+                {
+                    "ts_ms": d.ts_ms,
+                    "symbol": d.symbol,
+                    "signal": d.signal,
+                    "reason": d.reason,
+                    "action": d.action,
+                    "client_order_id": d.client_order_id,
+                    "indicators": dict(d.indicators),
+                }
+                for d in self.decisions
+            ],
+        }
 
     # -- the hooks ----------------------------------------------------------------------
 

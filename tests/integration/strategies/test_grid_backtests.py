@@ -16,6 +16,7 @@ latency, where skipping idle candles must make exactly the fills of a bar-by-bar
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from quantbot.engine.results import BacktestResult
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel, MarginModel
 from unit.strategies.test_grid import Observed
+
+from fixtures.cli import quantbot
 
 DAY_MS = 86_400_000
 SPOT, PERP = "binance_BTC-USDT_1m.csv.gz", "binance-usdm_BTC-USDT-PERP_1m.csv.gz"
@@ -240,3 +243,42 @@ def test_grids_keep_their_rules_and_the_fast_path_under_any_fill_model(
 
     assert_same_run(fast, slow)
     _check_run(fast, observed)
+
+
+def test_round_trips_csv_links_each_exit_fill_to_the_entry_fills_it_closed(
+    workdir: Path, shared_data: Path
+) -> None:
+    """``grid_round_trips.csv`` as a user reads it, checked against ``fills.csv``."""
+    result = quantbot(
+        "backtest",
+        "-s",
+        "grid",
+        "--data",
+        str(shared_data / "binance_BTC-USDT_1m.csv.gz"),
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-15",
+        "--out",
+        "out",
+    )
+    assert result.exit_code == 0, result.output
+    with (workdir / "out" / "fills.csv").open(newline="") as handle:
+        fills = {row["trade_id"]: row for row in csv.DictReader(handle)}
+    with (workdir / "out" / "grid_round_trips.csv").open(newline="") as handle:
+        trips = [row for row in csv.DictReader(handle) if row["kind"] == "grid"]
+    assert trips, "two weeks of real 1m candles should complete grid round trips"
+    for trip in trips:
+        exit_fill = fills[trip["trade_id"]]
+        entries = [fills[trade_id] for trade_id in trip["linked_trade_id"].split()]
+        assert entries
+        assert exit_fill["time"] == trip["exit_time"]
+        assert {e["symbol"] for e in entries} == {exit_fill["symbol"]} == {trip["symbol"]}
+        assert all(e["time"] <= exit_fill["time"] for e in entries)
+        assert {e["side"] for e in entries} == {"buy"}
+        assert exit_fill["side"] == "sell"
+        # a long round trip sells above where it bought
+        assert float(exit_fill["price"]) > max(float(e["price"]) for e in entries)
+        assert float(trip["pnl"]) == pytest.approx(
+            float(trip["sell_value"]) - float(trip["buy_value"]) - float(trip["fees"])
+        )

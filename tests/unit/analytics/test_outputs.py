@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -152,3 +153,34 @@ def test_a_run_without_trades_writes_headers_only(tmp_path: Path) -> None:
     assert pd.read_csv(paths.equity)["time"].tolist()[-1] == "2024-01-04T00:00:00.000Z"
     assert json.loads(paths.summary.read_text())["num_trades"] == 0
     assert ms("2024-01-04T00:00:00.000Z") == START_MS + 3 * DAY_MS
+
+
+def test_strategy_records_become_one_csv_per_table_with_iso_times_and_json_values(
+    tmp_path: Path, result: BacktestResult
+) -> None:
+    records = {
+        "grid": {
+            "round_trips": [
+                {"exit_ms": START_MS + HOUR_MS, "pnl": 0.5, "linked_trade_id": "t-1 t-2"},
+                {"exit_ms": None, "pnl": -0.25, "linked_trade_id": ""},
+            ],
+            "nothing": [],
+        },
+        "ema, fast": {"decisions": [{"ts_ms": START_MS, "signals": {"rsi": 61.5, "ok": [1]}}]},
+    }
+    with_records = dataclasses.replace(result, records=records)
+
+    paths = write_outputs(with_records, tmp_path, title="t").paths
+
+    assert sorted(p.name for p in paths.records) == [
+        "ema, fast_decisions.csv",
+        "grid_round_trips.csv",
+    ]
+    with (tmp_path / "grid_round_trips.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["exit_time"] for row in rows] == ["2024-01-01T01:00:00.000Z", ""]
+    assert [float(row["pnl"]) for row in rows] == [0.5, -0.25]
+    with (tmp_path / "ema, fast_decisions.csv").open(newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["time"] == "2024-01-01T00:00:00.000Z"
+    assert json.loads(row["signals"]) == {"rsi": 61.5, "ok": [1]}
