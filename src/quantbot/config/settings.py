@@ -8,6 +8,7 @@ exchanges quantbot knows.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
@@ -76,8 +77,9 @@ class BotSettings(ConfigModel):
     )
     timezone: str = Field(
         "UTC",
-        description="IANA time zone for human-facing times (daily report, console). "
-        "Storage and logs are always UTC.",
+        description="IANA time zone for human-facing times (daily report, console) and for "
+        "the day, week and month of the loss-limit circuit breakers. Storage and logs are "
+        "always UTC.",
     )
 
     @field_validator("timezone")
@@ -151,6 +153,73 @@ class AfterCircuitBreaker(ConfigModel):
     recovery_period_hours: float = Field(
         48.0, ge=0, description="Length of the recovery period in hours."
     )
+    resume_after_hours: float = Field(
+        24.0, gt=0, description="Trading resumes (into recovery) this long after a daily break."
+    )
+
+
+class CorrelationSettings(ConfigModel):
+    """Which pairs count as one exposure for max_correlated_exposure_pct."""
+
+    groups: list[list[str]] = Field(
+        default_factory=lambda: [["BTC", "ETH"]],
+        description="Base assets always counted together (e.g. [[BTC, ETH], [SOL, AVAX]]).",
+    )
+    threshold: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Pairs whose rolling return correlation exceeds this join one group too.",
+    )
+    window_days: PositiveInt = Field(
+        30, description="Length of the rolling window of daily returns for the correlation."
+    )
+
+
+class DrawdownBrakes(ConfigModel):
+    """Progressive brakes as equity falls from its peak (on by default)."""
+
+    enabled: bool = Field(True, description="Apply the drawdown brakes.")
+    levels_pct: list[float] = Field(
+        default_factory=lambda: [5.0, 10.0, 15.0],
+        min_length=1,
+        description="Drawdowns from peak equity, in percent, at which each level engages; "
+        "at the last one no new position is opened.",
+    )
+    tp_reduction_factor_level_1: float = Field(
+        0.7, gt=0, le=1, description="Take-profit distances are multiplied by this from level 1."
+    )
+    size_reduction_factor_level_2: float = Field(
+        0.5, gt=0, le=1, description="Order sizes are multiplied by this from level 2."
+    )
+    leverage_reduction_factor_level_2: float = Field(
+        0.6, gt=0, le=1, description="The leverage cap is multiplied by this from level 2."
+    )
+
+    @field_validator("levels_pct")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if any(level <= 0 or level >= 100 for level in value):
+            raise ValueError("every level is a drawdown between 0 and 100 percent")
+        if any(b <= a for a, b in pairwise(value)):
+            raise ValueError("levels must increase (e.g. [5, 10, 15])")
+        return value
+
+
+class OperationalBreakers(ConfigModel):
+    """Breakers on the plumbing rather than the P&L."""
+
+    max_api_errors_per_minute: PositiveInt = Field(
+        10, description="More API errors than this in a minute pause that exchange."
+    )
+    exchange_pause_minutes: float = Field(
+        5.0, gt=0, description="How long an exchange stays paused after too many API errors."
+    )
+    price_shock_pct: float = Field(
+        10.0,
+        gt=0,
+        description="A pair moving more than this within a minute has its pending orders canceled.",
+    )
 
 
 class RiskManagement(ConfigModel):
@@ -191,6 +260,27 @@ class RiskManagement(ConfigModel):
     after_circuit_breaker: AfterCircuitBreaker = Field(
         default_factory=AfterCircuitBreaker, description="Recovery after a daily circuit breaker."
     )
+    leverage_cap: float = Field(
+        6.0,
+        ge=1,
+        description="Largest portfolio leverage (gross exposure over equity) any order may reach.",
+    )
+    asset_whitelist: list[str] = Field(
+        default_factory=list,
+        description="Base assets that may be traded; empty: all (minus the blacklist).",
+    )
+    asset_blacklist: list[str] = Field(
+        default_factory=list, description="Base assets that are never bought or sold short."
+    )
+    correlation: CorrelationSettings = Field(
+        default_factory=CorrelationSettings, description="Correlated exposure groups."
+    )
+    drawdown_brakes: DrawdownBrakes = Field(
+        default_factory=DrawdownBrakes, description="Brakes as equity falls from its peak."
+    )
+    operational: OperationalBreakers = Field(
+        default_factory=OperationalBreakers, description="API-error and price-shock breakers."
+    )
 
     @model_validator(mode="after")
     def _coherent_limits(self) -> RiskManagement:
@@ -222,6 +312,14 @@ class RiskManagement(ConfigModel):
                         "a part of the exposure cannot be allowed more than the whole",
                     )
                 )
+        both = sorted(set(self.asset_whitelist) & set(self.asset_blacklist))
+        if both:
+            problems.append(
+                (
+                    "asset_blacklist",
+                    f"{', '.join(both)} also in asset_whitelist; an asset is either allowed or not",
+                )
+            )
         if self.max_total_exposure_pct + self.reserve_cash_pct > 100:
             problems.append(
                 (
