@@ -34,11 +34,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
 
 from integration.engine.backtest_runs import fill_models
 from quantbot.analytics import analyse_backtest, summary_document
-from quantbot.cli.main import app
 from quantbot.config import load_config
 from quantbot.config.settings import DataQualitySettings
 from quantbot.core import Fill, Order
@@ -46,7 +44,6 @@ from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.backtest_job import BacktestRequest, prepare_backtest
 from quantbot.engine.loading import from_synthetic
 from quantbot.engine.results import BacktestResult
-from quantbot.logs import reset_logging
 from quantbot.strategies.base import Bar, StrategyContext
 from quantbot.strategies.funding_arb import FundingArb
 from quantbot.strategies.funding_arb_params import FundingArbParams
@@ -55,6 +52,7 @@ from quantbot.strategies.funding_arb_signal import FundingSignals, funding_signa
 from quantbot.venues.simulated import FillModel
 
 from factories import START_MS
+from fixtures.cli import quantbot
 
 SPOT_1M, PERP_1M = "binance_BTC-USDT_1m.csv.gz", "binance-usdm_BTC-USDT-PERP_1m.csv.gz"
 SPOT_1H, PERP_1H = "binance_BTC-USDT_1h.csv.gz", "binance-usdm_BTC-USDT-PERP_1h.csv.gz"
@@ -108,22 +106,6 @@ class Observed(FundingArb):
     def on_timer(self, name: str, ctx: StrategyContext) -> None:
         super().on_timer(name, ctx)
         self._note(ctx)
-
-
-def quantbot(*args: str) -> Result:
-    try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    finally:
-        reset_logging()
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in ("QUANTBOT_CONFIG", "QUANTBOT_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    assert quantbot("db", "upgrade").exit_code == 0
-    return tmp_path
 
 
 def _real_run(
