@@ -20,10 +20,12 @@ from quantbot.core.fills import Fill
 from quantbot.core.funding import FundingPayment
 from quantbot.core.ids import (
     MAX_CLIENT_ORDER_ID_LENGTH,
+    RISK_CLOSE_PREFIX,
     ClientOrderId,
     StrategyId,
     TradeId,
     VenueOrderId,
+    is_risk_close,
     make_client_order_id,
 )
 from quantbot.core.instruments import Instrument
@@ -60,6 +62,7 @@ __all__ = [
     "MAX_CLIENT_ORDER_ID_LENGTH",
     "QTY_REL_TOL",
     "RACES",
+    "RISK_CLOSE_PREFIX",
     "TERMINAL_STATES",
     "TRANSITIONS",
     "AccountingError",
@@ -99,6 +102,7 @@ __all__ = [
     "VenueOrderId",
     "WallClock",
     "event_name",
+    "is_risk_close",
     "make_client_order_id",
     "ms_to_datetime",
     "quantize_price",

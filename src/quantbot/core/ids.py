@@ -19,10 +19,12 @@ from quantbot.core.errors import InvalidValue
 
 __all__ = [
     "MAX_CLIENT_ORDER_ID_LENGTH",
+    "RISK_CLOSE_PREFIX",
     "ClientOrderId",
     "StrategyId",
     "TradeId",
     "VenueOrderId",
+    "is_risk_close",
     "make_client_order_id",
 ]
 
@@ -40,6 +42,11 @@ StrategyId = NewType("StrategyId", str)
 
 MAX_CLIENT_ORDER_ID_LENGTH = 36
 """Binance's limit for ``newClientOrderId``, the tightest among the venues we target."""
+
+RISK_CLOSE_PREFIX = "risk-close-"
+"""Start of the client order id of an order the risk manager sends to close a strategy's
+position (a circuit breaker): ``risk-close-<sequence>``. No strategy's id can start so,
+since :func:`make_client_order_id` never puts ``-`` inside its prefix."""
 
 _MAX_SEQUENCE = 2**63 - 1
 """Sequences are stored as a signed 64-bit integer (SQL ``BIGINT``)."""
@@ -87,3 +94,12 @@ def make_client_order_id(strategy_id: StrategyId, sequence: int) -> ClientOrderI
 def _digest(strategy_id: str) -> str:
     # A strategy places thousands of orders; its digest is computed once.
     return hashlib.sha256(strategy_id.encode("utf-8")).hexdigest()[:_DIGEST_CHARS]
+
+
+def is_risk_close(client_order_id: str) -> bool:
+    """Whether an order was sent by the risk manager to close a position, not by a strategy.
+
+    A strategy reads its fills' ids with it to tell a circuit breaker's close from its
+    own exits (momentum records the reason ``circuit_breaker``).
+    """
+    return client_order_id.startswith(RISK_CLOSE_PREFIX)

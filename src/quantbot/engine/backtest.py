@@ -19,13 +19,22 @@ this order:
    pre-trade check chain and reach the venue for bar ``i + 1`` at the earliest;
 6. timers due by the close of bar ``i`` fire.
 
+With a risk manager (``BacktestConfig.risk``, :mod:`quantbot.engine.risk_manager`), its
+rules join the pre-trade chain, and between steps 3 and 4 it observes the account's
+equity and carries out what its breakers decide: cancel orders (the strategies hear of
+them in step 4 like of any ended order), close positions at market with reduce-only
+orders attributed to the strategies that held them (filled from the next open), stop
+every strategy on a shutdown.
+
 The fast path (DESIGN.md, "How one event engine stays fast"): the loop visits only
 bars where something can happen — a strategy wake, an order arrival, a bar whose range
 reaches a resting order (the venue's compiled scan), a bar whose marks reach a
 liquidation (the margin engine's compiled scan), a funding settlement, a timer — and
 fills in the equity of the bars in between vectorised at the end
-(:mod:`quantbot.engine.equity`). ``skip_idle_bars=False`` visits every bar; both give
-identical fills (tested).
+(:mod:`quantbot.engine.equity`); the risk manager adds the bars where an observation
+can change a breaker or brake, found by a compiled scan of the equity path.
+``skip_idle_bars=False`` visits every bar; both give identical fills and risk events
+(tested).
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from quantbot.core import (
+    RISK_CLOSE_PREFIX,
     ClientOrderId,
     Fill,
     LiquiditySide,
@@ -53,6 +63,7 @@ from quantbot.core import (
     OrderExpired,
     OrderFilled,
     OrderRejected,
+    OrderState,
     OrderType,
     Side,
     StrategyId,
@@ -67,16 +78,18 @@ from quantbot.engine.backtest_setup import BacktestConfig, BacktestData
 from quantbot.engine.funding import FundingSchedule
 from quantbot.engine.history import CandleHistory
 from quantbot.engine.ledger import Ledger
-from quantbot.engine.results import BacktestResult
+from quantbot.engine.results import BacktestResult, risk_events_frame
+from quantbot.engine.risk_manager import ClosedPosition, RiskManager, describe_risk_setup
 from quantbot.engine.trades import build_trades
 from quantbot.engine.watches import PriceWatches
 from quantbot.logs import LogEvent, log_event
-from quantbot.risk import CheckChain, OrderIntent, venue_rule_checks
+from quantbot.risk import BreakerPolicy, CheckChain, OrderIntent, venue_rule_checks
 from quantbot.strategies.base import Bar, Strategy
 from quantbot.strategies.errors import StrategyError
 from quantbot.venues.simulated import Liquidation, SimulatedVenue, VenueCancel, VenueFill
 
-__all__ = ["BacktestConfig", "BacktestData", "run_backtest"]
+__all__ = ["RISK_CLOSE_PREFIX", "BacktestConfig", "BacktestData", "run_backtest"]
+"""Client order ids of the orders the risk manager sends to close positions start so."""
 
 _log = logging.getLogger(__name__)
 
@@ -108,14 +121,16 @@ def run_backtest(
     Args:
         data: candles and instruments.
         strategies: the strategies, each with a unique ``strategy_id``.
-        config: capital, fill model, fast path.
-        chain: the pre-trade check chain; the venue rules by default.
+        config: capital, fill model, fast path, risk manager.
+        chain: the pre-trade check chain; the venue rules by default. With
+            ``config.risk`` the risk manager's rules are appended to it.
         run_id: identifier written into the result.
         progress: optional progress callback.
 
     Raises:
         ValueError: on inconsistent inputs (duplicate strategy ids, symbols a strategy
-            trades that the data lacks, a symbol quoted in another currency).
+            trades that the data lacks, a symbol quoted in another currency, a strategy
+            whose ``breaker_policy`` is not a :class:`~quantbot.risk.BreakerPolicy`).
     """
     engine = _Engine(
         data, strategies, config or BacktestConfig(), chain or CheckChain(venue_rule_checks())
@@ -131,6 +146,17 @@ class _Strategy:
     book: StrategyBook
     context: BacktestContext
     halted: bool = False
+
+
+def _breaker_policy(strategy: Strategy) -> BreakerPolicy:
+    """The strategy's ``breaker_policy`` as a :class:`~quantbot.risk.BreakerPolicy`."""
+    try:
+        return BreakerPolicy(strategy.breaker_policy)
+    except ValueError:
+        raise ValueError(
+            f"strategy {strategy.strategy_id}: breaker_policy {strategy.breaker_policy!r}, "
+            f"must be one of {', '.join(p.value for p in BreakerPolicy)}"
+        ) from None
 
 
 class _Engine:
@@ -176,6 +202,18 @@ class _Engine:
         )
         self.funding = FundingSchedule(data.funding, self.ts, self.period_ms)
         self.history = CandleHistory(data.timeframe, data.arrays)
+        self.risk: RiskManager | None = None
+        if config.risk is not None:
+            self.risk = RiskManager(
+                config.risk,
+                ts_ms=self.ts,
+                period_ms=self.period_ms,
+                prices=[self.valuation[s] for s in self.symbols],
+                candles=data.arrays,
+                bases={s: data.instruments[s].base for s in self.symbols},
+            )
+            self.chain = chain.then(*self.risk.checks())
+        self.policies = {s.strategy_id: _breaker_policy(s) for s in strategies}
         split = config.capital_split or {s.strategy_id: 1.0 / len(strategies) for s in strategies}
         self.runs: dict[StrategyId, _Strategy] = {}
         for strategy in strategies:
@@ -196,6 +234,10 @@ class _Engine:
         self.timers: list[tuple[int, int, StrategyId, str]] = []
         self.watches = PriceWatches(data.arrays)
         self.events = 0
+        self._parts: tuple[int, float, np.ndarray] = (-1, 0.0, np.zeros(0))
+        """(ledger version, constant, quantities) of the account's equity."""
+        self._risk_callbacks: list[Callable[[], None]] = []
+        """Where the risk manager's cancellations queue the strategies' updates."""
 
     # -- the loop -----------------------------------------------------------------
 
@@ -205,6 +247,8 @@ class _Engine:
         self.pointer = 0
         n = len(self.ts)
         self._snapshot(-1)
+        if self.risk is not None:
+            self.risk.start(self.account_equity(), self)
         for run in self.run_order:
             if not run.halted:
                 self._call(run, "on_start", run.strategy.on_start, run.context)
@@ -232,6 +276,7 @@ class _Engine:
         # any strategy reacts, so a reaction (a cancel, a halt) can never reach an order
         # whose fill on this bar is still to be booked.
         perpetuals = self.margin is not None
+        fills_before = len(self.ledger.fill_rows)
         callbacks = self._liquidations(i) if perpetuals else []
         venue_events = self.venue.process_bar(i)
         filled = False
@@ -244,8 +289,16 @@ class _Engine:
         if perpetuals and filled:
             callbacks += self._liquidations(i)
         settled = self.funding.next_bar() <= i and self._settle_funding(i)
+        if self.risk is not None:
+            self._observe_risk(i, callbacks, filled=len(self.ledger.fill_rows) != fills_before)
         for callback in callbacks:
             callback()
+        self._call_strategies(i)
+        if callbacks or venue_events or settled:
+            self._snapshot(i)
+
+    def _call_strategies(self, i: int) -> None:
+        """Steps 5 and 6: the price watches, candles and timers of bar ``i``."""
         for watch in self.watches.due(i):
             run = self.runs[watch.strategy_id]
             if not run.halted:
@@ -264,14 +317,13 @@ class _Engine:
             run = self.runs[strategy_id]
             if not run.halted:
                 self._call(run, "on_timer", run.strategy.on_timer, name, run.context)
-        if callbacks or venue_events or settled:
-            self._snapshot(i)
 
     def _next_bar(self, i: int) -> int:
         """The next bar to process after ``i``.
 
         ``i + 1``, or on the fast path the next bar where anything can happen: a wake,
-        an order arriving or reachable, a liquidation, a funding settlement, a timer.
+        an order arriving or reachable, a liquidation, a funding settlement, a timer,
+        a bar the risk manager must observe.
         """
         if not self.config.skip_idle_bars:
             return i + 1
@@ -287,7 +339,11 @@ class _Engine:
             candidates.append(int(self.wake_bar[self.pointer]))
         if self.timers:
             candidates.append(max(self.timers[0][0], i + 1))
-        return min(candidates)
+        upcoming = min(candidates)
+        if self.risk is not None and upcoming > i + 1:
+            constant, quantities = self._account_parts()
+            upcoming = self.risk.next_bar(i + 1, upcoming, constant, quantities)
+        return upcoming
 
     def _wakes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every wake, sorted: (base bar, strategy code, symbol code, candle index) arrays.
@@ -396,13 +452,30 @@ class _Engine:
     # -- orders ---------------------------------------------------------------------
 
     def submit(self, strategy: Strategy, intent: OrderIntent) -> Order | None:
-        run = self.runs[strategy.strategy_id]
+        return self._place(self.runs[strategy.strategy_id], intent)
+
+    def _place(
+        self, run: _Strategy, intent: OrderIntent, *, risk_close: bool = False
+    ) -> Order | None:
+        """Pass ``intent`` through the chain to the venue.
+
+        The risk manager's closing orders (``risk_close``) are placed for halted
+        strategies too (their positions are closed like any other) and have client
+        order ids of their own, ``risk-close-<sequence>``, so that the fills show them
+        (as liquidations show as ``liquidation-<sequence>``).
+        """
+        strategy = run.strategy
         if not (math.isfinite(intent.qty) and intent.qty > 0):
             # Not an order at all (e.g. a stake of an empty account): refused, not built.
             self._refused(strategy, intent, "qty", f"qty {intent.qty} is not a positive number")
             return None
         self.order_seq += 1
-        client_order_id = make_client_order_id(strategy.strategy_id, self.order_seq)
+        client_order_id = (
+            ClientOrderId(f"{RISK_CLOSE_PREFIX}{self.order_seq}")
+            if risk_close
+            else make_client_order_id(strategy.strategy_id, self.order_seq)
+        )
+        self.chain_state.begin()
         outcome = self.chain.run(intent, self.chain_state)
         final = outcome.intent or intent
         now = self.now_ms
@@ -420,7 +493,7 @@ class _Engine:
             reduce_only=final.reduce_only,
         )
         rejection = outcome.rejection
-        if run.halted or rejection is not None:
+        if (run.halted and not risk_close) or rejection is not None:
             reason = rejection.reason if rejection is not None else "strategy halted"
             check = rejection.check if rejection is not None else "engine"
             order.apply(OrderRejected(client_order_id=client_order_id, ts_ms=now, reason=reason))
@@ -455,6 +528,28 @@ class _Engine:
                 reason,
             )
         )
+        if self.risk is not None and check in self.risk.rule_names:
+            log_event(
+                _log,
+                LogEvent.RISK_REJECTED,
+                "%s %s %s refused by %s: %s",
+                intent.side,
+                intent.qty,
+                intent.symbol,
+                check,
+                reason,
+                level=logging.DEBUG,
+                strategy=strategy.strategy_id,
+                pair=intent.symbol,
+                check=check,
+                side=str(intent.side),
+                qty=intent.qty,
+                order_type=str(intent.order_type),
+                price=intent.price,
+                stop_price=intent.stop_price,
+                reduce_only=intent.reduce_only,
+            )
+            return
         log_event(
             _log,
             LogEvent.ORDER_REJECTED,
@@ -507,6 +602,98 @@ class _Engine:
         if order.is_terminal:
             self._closed(order)
         return partial(self._notify, run, "on_fill", run.strategy.on_fill, fill)
+
+    # -- the risk manager's actions (quantbot.engine.risk_manager.RiskActions) --------------
+
+    def _observe_risk(self, bar: int, callbacks: list[Callable[[], None]], *, filled: bool) -> None:
+        """Let the risk manager observe ``bar``; the strategies' updates join ``callbacks``.
+
+        ``filled``: whether anything filled on the bar, liquidations included.
+        """
+        assert self.risk is not None
+        self._risk_callbacks = callbacks
+        constant, quantities = self._account_parts()
+        self.risk.step(bar, constant, quantities, filled=filled, actions=self)
+
+    def cancel_orders(self, symbol: str | None) -> None:
+        """Cancel every strategy's open orders (of ``symbol``); they hear of it this bar."""
+        for run in self.run_order:
+            orders = [
+                o for o in run.book.open_orders.values() if symbol is None or o.symbol == symbol
+            ]
+            for order in orders:
+                self._cancel(order)
+                self._risk_callbacks.append(
+                    partial(
+                        self._notify, run, "on_order_update", run.strategy.on_order_update, order
+                    )
+                )
+
+    def close_positions(self, policies: frozenset[BreakerPolicy]) -> list[ClosedPosition]:
+        """Close at market the positions of the strategies whose breaker policy is in ``policies``.
+
+        One reduce-only market order a position, attributed to the strategy holding it,
+        through the chain (where it is a closing order) to the venue: it fills from the
+        next open. Returns the positions whose order the chain let through.
+        """
+        closed: list[ClosedPosition] = []
+        for run in self.run_order:
+            strategy_id = run.strategy.strategy_id
+            if self.policies[strategy_id] not in policies:
+                continue
+            for symbol, position in list(run.book.positions.items()):
+                if position.is_flat:
+                    continue
+                qty = position.qty
+                intent = OrderIntent(
+                    strategy_id,
+                    symbol,
+                    Side.SELL if qty > 0 else Side.BUY,
+                    abs(qty),
+                    reduce_only=True,
+                    tag="risk_close",
+                )
+                order = self._place(run, intent, risk_close=True)
+                if order is not None and order.state is not OrderState.REJECTED:
+                    closed.append(ClosedPosition(strategy_id, symbol, qty))
+        return closed
+
+    def shutdown(self) -> None:
+        """Stop every strategy: no hook is called any more (a monthly shutdown)."""
+        for run in self.run_order:
+            if not run.halted:
+                run.halted = True
+                self.watches.clear(run.strategy.strategy_id)
+                log_event(
+                    _log,
+                    LogEvent.SHUTDOWN,
+                    "strategy %s stopped by the risk manager",
+                    run.strategy.strategy_id,
+                    level=logging.WARNING,
+                    strategy=run.strategy.strategy_id,
+                )
+
+    def _account_parts(self) -> tuple[float, np.ndarray]:
+        """The account's equity parts (the ledger's), kept until the next booking."""
+        version, constant, quantities = self._parts
+        if version != self.ledger.version:
+            constant, values = self.ledger.account_parts()
+            quantities = np.array(values, dtype=np.float64)
+            self._parts = (self.ledger.version, constant, quantities)
+        return constant, quantities
+
+    def account_equity(self) -> float:
+        """The account's equity now: balances plus positions at the latest valuation prices."""
+        constant, quantities = self._account_parts()
+        total = 0.0
+        for symbol, qty in zip(self.symbols, quantities.tolist(), strict=True):
+            if qty:
+                total += qty * self.mark_price(symbol)
+        return constant + total
+
+    def correlation_groups(self) -> tuple[frozenset[str], ...]:
+        """The rolling correlation's groups now (none without a risk manager)."""
+        return () if self.risk is None else self.risk.correlation_groups(self.bar)
 
     # -- perpetuals: liquidations and funding ----------------------------------------------
 
@@ -725,6 +912,7 @@ class _Engine:
             ),
             funding=self.ledger.funding_frame(),
             liquidations=self.ledger.liquidations_frame(),
+            risk_events=risk_events_frame() if self.risk is None else self.risk.frame(),
             bars_processed=n,
             events_processed=self.events,
             elapsed_s=elapsed,
@@ -739,6 +927,7 @@ class _Engine:
                     k: getattr(self.config.fill_model, k) for k in self.config.fill_model.__slots__
                 },
                 "margin": self.config.margin.describe(),
+                "risk": None if self.config.risk is None else describe_risk_setup(self.config.risk),
                 "strategies": [run.strategy.describe() for run in self.runs.values()],
             },
         )

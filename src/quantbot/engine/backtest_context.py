@@ -2,13 +2,14 @@
 
 A strategy acts through a :class:`BacktestContext` (the engine's
 :class:`~quantbot.strategies.base.StrategyContext`); the check chain reads the account
-through a :class:`ChainState` (:class:`~quantbot.risk.PreTradeState`). Both are thin
-views of the engine, described by :class:`EngineView`.
+through a :class:`ChainState` (:class:`~quantbot.risk.PortfolioState`, the venue rules'
+:class:`~quantbot.risk.PreTradeState` and what the portfolio rules read besides). Both
+are thin views of the engine, described by :class:`EngineView`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from quantbot.core import (
@@ -38,6 +39,7 @@ class EngineView(Protocol):
     ledger: Ledger
     venue: SimulatedVenue
     bar: int
+    symbols: list[str]
 
     @property
     def now_ms(self) -> int:
@@ -50,6 +52,14 @@ class EngineView(Protocol):
 
     def mark_price(self, symbol: str) -> float:
         """The price positions in ``symbol`` are valued at now."""
+        ...
+
+    def account_equity(self) -> float:
+        """The account's equity at the latest valuation prices."""
+        ...
+
+    def correlation_groups(self) -> tuple[frozenset[str], ...]:
+        """The rolling correlation's groups of base assets now."""
         ...
 
     def submit(self, strategy: Strategy, intent: OrderIntent) -> Order | None:
@@ -72,10 +82,27 @@ class EngineView(Protocol):
 
 
 class ChainState:
-    """The engine as the pre-trade checks see it (:class:`~quantbot.risk.PreTradeState`)."""
+    """The engine as the pre-trade checks see it (:class:`~quantbot.risk.PortfolioState`).
+
+    One account (``BacktestConfig.exchange``) holds every symbol; its quote currency is
+    the only stablecoin. Exposures read the venue's net positions and working orders.
+
+    Nothing changes while the chain checks one order, and the portfolio rules read the
+    same totals several times, so the equity, the exposed symbols and the pending
+    quantities are read once per order: the engine calls :meth:`begin` before each.
+    """
 
     def __init__(self, engine: EngineView) -> None:
         self._engine = engine
+        self._equity: float | None = None
+        self._exposed: list[str] | None = None
+        self._pending: dict[str, tuple[float, float]] = {}
+
+    def begin(self) -> None:
+        """A new order is checked: forget what was read for the last one."""
+        self._equity = None
+        self._exposed = None
+        self._pending.clear()
 
     def instrument(self, symbol: str) -> Instrument:
         """Trading rules of ``symbol``."""
@@ -104,6 +131,50 @@ class ChainState:
     def available_margin(self, asset: str) -> float:
         """Margin free for new perpetual orders."""
         return self._engine.ledger.available_margin(asset, self._engine.bar)
+
+    def equity_usd(self) -> float:
+        """The account's equity: the quote balance, spot holdings at the close, perpetuals at the mark."""
+        if self._equity is None:
+            self._equity = self._engine.account_equity()
+        return self._equity
+
+    def stable_cash_usd(self) -> float:
+        """The quote currency not committed to orders or to positions' margin."""
+        return self._engine.ledger.free_balance(self._engine.config.quote_currency)
+
+    def symbols_with_exposure(self) -> Iterable[str]:
+        """Symbols with a position or a working order that is not reduce-only."""
+        if self._exposed is None:
+            venue = self._engine.venue
+            self._exposed = [
+                symbol
+                for symbol in self._engine.symbols
+                if venue.position(symbol) != 0.0
+                or any(not order.reduce_only for order in venue.working_orders(symbol))
+            ]
+        return self._exposed
+
+    def pending_qty(self, symbol: str, side: Side) -> float:
+        """Unfilled quantity of the working orders on ``side`` that are not reduce-only."""
+        pending = self._pending.get(symbol)
+        if pending is None:
+            buys = sells = 0.0
+            for order in self._engine.venue.working_orders(symbol):
+                if not order.reduce_only:
+                    if order.side is Side.BUY:
+                        buys += order.remaining_qty
+                    else:
+                        sells += order.remaining_qty
+            pending = self._pending[symbol] = (buys, sells)
+        return pending[0] if side is Side.BUY else pending[1]
+
+    def exchange_of(self, symbol: str) -> str:
+        """The run's one account."""
+        return self._engine.config.exchange
+
+    def rolling_correlation_groups(self) -> Iterable[frozenset[str]]:
+        """The groups of the rolling correlation of daily closes (closed days only)."""
+        return self._engine.correlation_groups()
 
 
 class BacktestContext:

@@ -2,7 +2,7 @@
 
 :class:`BacktestData` holds candles on one timeline, the trading rules, and for
 perpetuals their funding settlements and mark prices; :class:`BacktestConfig` the
-capital, the fill model, the margin model and the fast path.
+capital, the fill model, the margin model, the fast path and the risk manager.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 
 from quantbot.core import Instrument
 from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.engine.risk_setup import RiskSetup
 from quantbot.venues.simulated import FillModel, MarginModel
 
 __all__ = ["BacktestConfig", "BacktestData"]
@@ -101,6 +102,9 @@ class BacktestConfig:
         exchange: account name in the portfolio.
         margin: leverage, margin mode, maintenance rates and liquidation fee of
             perpetuals (leverage 1, cross margin by default).
+        risk: the risk manager (:mod:`quantbot.engine.risk_manager`): portfolio rules in
+            the pre-trade chain, circuit breakers, drawdown brakes, price shocks. None
+            (the default): the venue's rules only.
     """
 
     initial_capital: float = 10_000.0
@@ -110,3 +114,4 @@ class BacktestConfig:
     skip_idle_bars: bool = True
     exchange: str = "sim"
     margin: MarginModel = field(default_factory=MarginModel)
+    risk: RiskSetup | None = None

@@ -117,6 +117,8 @@ class Ledger:
         self.liquidation_rows: list[tuple[Any, ...]] = []
         self.trade_records: list[FillRecord | FundingRecord] = []
         self.equity = EquityRecorder(self.symbols)
+        self.version = 0
+        """Counts the bookings (executions, funding) that changed the account."""
 
     # -- booking --------------------------------------------------------------------------
 
@@ -124,6 +126,7 @@ class Ledger:
         self, book: StrategyBook, fill: Fill, *, slippage: float, liquidation: bool = False
     ) -> None:
         """Book one execution in the account, the margin engine and the strategy's book."""
+        self.version += 1
         symbol = fill.symbol
         instrument = self.instruments[symbol]
         if self.margin is not None and instrument.is_perpetual:
@@ -189,6 +192,7 @@ class Ledger:
             contract_size=instrument.contract_size,
         )
         paid = False
+        self.version += 1
         account = self.portfolio.position(self.exchange, symbol)
         if account is not None and not account.is_flat:
             self.portfolio.apply_funding(
@@ -308,6 +312,17 @@ class Ledger:
 
     def snapshot(self, bar: int, books: Mapping[str, StrategyBook]) -> None:
         """Store the linear parts of the account's and every book's equity (equity.py)."""
+        constant, quantities = self.account_parts()
+        parts = {strategy: book.linear_value() for strategy, book in books.items()}
+        self.equity.record(bar, constant, quantities, parts)
+
+    def account_parts(self) -> tuple[float, list[float]]:
+        """The account's equity as ``constant + sum(quantities[j] * price[symbol j])``.
+
+        Prices are the valuation prices (the mark for perpetuals, the close for spot), in
+        the order of :attr:`symbols`. The parts change only with a booking
+        (:attr:`version`).
+        """
         portfolio, exchange = self.portfolio, self.exchange
         constant = portfolio.balance(exchange, self.quote)
         quantities = []
@@ -319,8 +334,7 @@ class Ledger:
                 quantities.append(size)
             else:
                 quantities.append(portfolio.balance(exchange, instrument.base))
-        parts = {strategy: book.linear_value() for strategy, book in books.items()}
-        self.equity.record(bar, constant, quantities, parts)
+        return constant, quantities
 
     def fills_frame(self) -> pd.DataFrame:
         """Every execution, :data:`~quantbot.engine.results.FILL_COLUMNS`."""

@@ -18,8 +18,10 @@ __all__ = [
     "FILL_COLUMNS",
     "FUNDING_COLUMNS",
     "LIQUIDATION_COLUMNS",
+    "RISK_EVENT_COLUMNS",
     "TRADE_COLUMNS",
     "BacktestResult",
+    "risk_events_frame",
 ]
 
 FILL_COLUMNS = (
@@ -95,6 +97,53 @@ venue liquidated.
 ``fee`` the clearance fee; ``bankrupt`` whether the mark gapped past the bankruptcy
 price (the position then closed at it)."""
 
+RISK_EVENT_COLUMNS = (
+    "ts_ms",
+    "kind",
+    "value",
+    "limit",
+    "level",
+    "subject",
+    "action",
+    "reason",
+    "positions_closed",
+)
+"""Columns of :attr:`BacktestResult.risk_events`, one row per change of a breaker or brake.
+
+``ts_ms`` (int64) is the observation that changed it: the close of the bar it was
+observed at (a bar's open time plus one period; the run's first open for the
+observation before the first bar), so an event with ``ts_ms == ts_ms[i] + period``
+goes with the equity at index ``i``; ``kind`` a :class:`~quantbot.risk.RiskEventKind`
+value (``DAILY_CIRCUIT_BREAK``, ``RESUMED``, ``DRAWDOWN_BRAKE``, ``PRICE_SHOCK``...);
+``value`` and ``limit`` (float, NaN when none) the measured number and the bound it
+reached (P&L and drawdown in percent with their sign, ``-0.53`` against ``-0.5``; a
+price move in percent); ``level`` (nullable ``Int64``) the drawdown brake level after a
+``DRAWDOWN_BRAKE`` event; ``subject`` the symbol of a price shock or the status a
+``RESUMED`` ended, else empty; ``action`` the JSON text of
+:meth:`quantbot.risk.RiskAction.to_dict` (``{}`` when it asks for nothing); ``reason``
+one line naming the rule and the values; ``positions_closed`` the JSON text of a list of
+``{"strategy", "symbol", "qty"}``, the positions the engine sent market orders to close
+for the event (``qty`` signed: the position as it was, positive long, in order units),
+``[]`` when none."""
+
+_RISK_EVENT_DTYPES = {
+    "ts_ms": "int64",
+    "kind": "object",
+    "value": "float64",
+    "limit": "float64",
+    "level": "Int64",
+    "subject": "object",
+    "action": "object",
+    "reason": "object",
+    "positions_closed": "object",
+}
+
+
+def risk_events_frame(rows: list[tuple[Any, ...]] | None = None) -> pd.DataFrame:
+    """The :data:`RISK_EVENT_COLUMNS` frame of ``rows`` (empty, with its dtypes, for none)."""
+    frame = pd.DataFrame(rows or [], columns=list(RISK_EVENT_COLUMNS))
+    return frame.astype(_RISK_EVENT_DTYPES)
+
 
 @dataclass(frozen=True)
 class BacktestResult:
@@ -115,6 +164,9 @@ class BacktestResult:
         rejections: orders the pre-trade chain or the venue refused, with reasons.
         funding: :data:`FUNDING_COLUMNS`, every funding payment (perpetuals).
         liquidations: :data:`LIQUIDATION_COLUMNS`, every liquidation (perpetuals).
+        risk_events: :data:`RISK_EVENT_COLUMNS`, every change of the risk manager's
+            breakers and brakes (empty when the run had no risk manager or nothing
+            happened).
         bars_processed: bars the event loop covered (the whole timeline).
         events_processed: bars on which anything happened (the loop skips the rest).
         elapsed_s: wall time of the simulation proper (no data loading, no reports).
@@ -142,6 +194,7 @@ class BacktestResult:
     liquidations: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(LIQUIDATION_COLUMNS))
     )
+    risk_events: pd.DataFrame = field(default_factory=risk_events_frame)
     bars_processed: int = 0
     events_processed: int = 0
     elapsed_s: float = 0.0

@@ -213,6 +213,11 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     Params: ClassVar[type[StrategyParams]]
+    breaker_policy: ClassVar[str] = "close"
+    """What a daily circuit breaker does with the strategy's positions (the values of
+    :class:`quantbot.risk.BreakerPolicy`): ``close`` closes them at market (momentum,
+    the templates), ``keep_inventory`` keeps them and only stops opening (a grid's
+    inventory). Weekly and monthly breakers close every strategy's positions."""
 
     def __init__(
         self,

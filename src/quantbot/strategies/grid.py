@@ -113,6 +113,7 @@ class Grid(Strategy):
 
     name = "grid"
     Params = GridParams
+    breaker_policy = "keep_inventory"
 
     def __init__(
         self,

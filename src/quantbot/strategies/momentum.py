@@ -56,6 +56,7 @@ from quantbot.core import (
     OrderType,
     Position,
     Side,
+    is_risk_close,
     quantize_price,
 )
 from quantbot.data.symbols import is_perpetual
@@ -222,17 +223,23 @@ class Momentum(Strategy):
             self._entry_filled(trade, fill, position, ctx)
             return
         trade.add_exit_fill(fill.qty, fill.price)
-        if fill.client_order_id == trade.stop_order and trade.exit_reason is None:
-            trade.exit_reason = ExitReason.TRAILING_STOP
-            self._decide(
-                ctx,
-                fill.symbol,
-                _exit_signal(trade),
-                reason=ExitReason.TRAILING_STOP,
-                indicators={"stop": trade.stop, "best_r": trade.best_r},
-                action=DecisionAction.EXECUTED,
-                client_order_id=fill.client_order_id,
-            )
+        if trade.exit_reason is None:
+            reason = None
+            if fill.client_order_id == trade.stop_order:
+                reason = ExitReason.TRAILING_STOP
+            elif is_risk_close(fill.client_order_id):
+                reason = ExitReason.CIRCUIT_BREAKER
+            if reason is not None:
+                trade.exit_reason = reason
+                self._decide(
+                    ctx,
+                    fill.symbol,
+                    _exit_signal(trade),
+                    reason=reason,
+                    indicators={"stop": trade.stop, "best_r": trade.best_r},
+                    action=DecisionAction.EXECUTED,
+                    client_order_id=fill.client_order_id,
+                )
         if position.is_flat:
             self._close(trade, fill, position, ctx)
 

@@ -42,6 +42,8 @@ class ExitReason(StrEnum):
     """A new price extreme in the trade's favour that the RSI did not confirm."""
     TIME_STOP = "time_stop"
     """Open for ``time_stop_hours`` without the close ever reaching the target profit."""
+    CIRCUIT_BREAKER = "circuit_breaker"
+    """The risk manager closed the position (a circuit breaker tripped)."""
 
 
 class DecisionAction(StrEnum):

@@ -14,6 +14,8 @@ from quantbot.data.synthetic import generate_market
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.instruments import instrument_for
 from quantbot.engine.results import BacktestResult
+from quantbot.engine.risk_setup import RiskSetup
+from quantbot.risk import BrakeLevel, LossLimits, OperationalLimits, RiskLimits
 from quantbot.strategies import Strategy, create_strategy
 from quantbot.venues.simulated import FillModel, MarginModel
 from unit.engine.strategies_for_tests import (
@@ -98,6 +100,60 @@ fill_models = st.builds(
 )
 """Fill models from frictionless to volume-starved (0.002 of a bar makes partial fills)."""
 
+
+def tight_risk(
+    daily_pct: float = 0.02,
+    weekly_pct: float = 0.05,
+    brakes_pct: Sequence[float] = (0.01, 0.02, 0.05),
+    shock_pct: float = 0.3,
+    interval_s: int = 60,
+    limits: RiskLimits | None = None,
+) -> RiskSetup:
+    """A risk manager with limits so tight that a day of synthetic trading trips them.
+
+    The loss limits are hundredths of a percent of :data:`CAPITAL`, the brakes as well,
+    a 0.3 % one-minute range is a price shock, a daily break lasts four hours and its
+    recovery three; the portfolio limits are wide unless given.
+    """
+    return RiskSetup(
+        limits=limits
+        or RiskLimits(
+            max_order_size_usd=1e9,
+            max_total_exposure_pct=100.0,
+            max_single_pair_exposure_pct=100.0,
+            max_correlated_exposure_pct=100.0,
+            max_capital_per_exchange_pct=100.0,
+            reserve_cash_pct=0.0,
+        ),
+        loss_limits=LossLimits(
+            daily_loss_limit_pct=daily_pct,
+            weekly_loss_limit_pct=weekly_pct,
+            monthly_loss_limit_pct=max(2 * weekly_pct, 1.0),
+            resume_after_hours=4.0,
+            recovery_period_hours=3.0,
+        ),
+        brake_levels=tuple(
+            BrakeLevel(
+                drawdown_pct=pct, order_size_factor=0.5, stop_opening=i == len(brakes_pct) - 1
+            )
+            for i, pct in enumerate(brakes_pct)
+        ),
+        operational=OperationalLimits(price_shock_pct=shock_pct),
+        timezone="UTC",
+        check_interval_s=interval_s,
+    )
+
+
+risk_setups = st.builds(
+    tight_risk,
+    daily_pct=st.sampled_from([0.01, 0.02, 0.05]),
+    weekly_pct=st.sampled_from([0.03, 0.1]),
+    brakes_pct=st.sampled_from([(), (0.01, 0.02, 0.05), (0.03,)]),
+    shock_pct=st.sampled_from([0.2, 0.3]),
+    interval_s=st.sampled_from([60, 300]),
+)
+"""Risk managers whose breakers, brakes and price shocks fire on a day of synthetic data."""
+
 margin_models = st.builds(
     MarginModel,
     mode=st.sampled_from(["isolated", "cross"]),
@@ -115,19 +171,22 @@ def run(
     skip: bool = True,
     margin: MarginModel | None = None,
     capital: float = CAPITAL,
+    risk: RiskSetup | None = None,
 ) -> BacktestResult:
     config = BacktestConfig(
         initial_capital=capital,
         fill_model=model or FillModel(),
         skip_idle_bars=skip,
         margin=margin or MarginModel(),
+        risk=risk,
     )
     return run_backtest(data, strategies, config)
 
 
 def assert_same_run(a: BacktestResult, b: BacktestResult) -> None:
-    """Identical fills, trades, rejections and equity curves, to the last bit."""
+    """Identical fills, trades, rejections, risk events and equity curves, to the last bit."""
     pd.testing.assert_frame_equal(a.fills, b.fills, check_exact=True)
+    pd.testing.assert_frame_equal(a.risk_events, b.risk_events, check_exact=True)
     pd.testing.assert_frame_equal(a.trades, b.trades, check_exact=True)
     pd.testing.assert_frame_equal(a.rejections, b.rejections, check_exact=True)
     pd.testing.assert_frame_equal(a.funding, b.funding, check_exact=True)

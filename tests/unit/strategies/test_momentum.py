@@ -24,7 +24,9 @@ from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.history import CandleHistory
 from quantbot.engine.results import BacktestResult
+from quantbot.engine.risk_setup import RiskSetup
 from quantbot.indicators import atr
+from quantbot.risk import LossLimits, OperationalLimits, RiskLimits
 from quantbot.strategies.base import MarketHistory
 from quantbot.strategies.momentum import Momentum
 from quantbot.strategies.momentum_params import MomentumParams
@@ -483,3 +485,38 @@ def test_every_candle_of_the_timeframe_wakes_it() -> None:
 
     candles = [d[1] for d in recorded.decisions if d[0] == "on_candle"]
     assert candles == [at(k + 1) for k in range(35, ENTRY + 3)]
+
+
+def test_a_position_the_circuit_breaker_closes_ends_with_reason_circuit_breaker() -> None:
+    # Down 0.4 an hour after the entry: the daily 0.2 % limit trips long before the
+    # stop, 1.5 ATRs away, is reached; the risk manager closes the trade at market.
+    data = market({SPOT: [*FLAT, 99.6, 99.2, 98.8, 98.8, 98.8, 98.8]})
+    strategy = Injected({SPOT: {"enter_long": [ENTRY]}})
+    wide = RiskLimits(
+        max_order_size_usd=1e9,
+        max_total_exposure_pct=100.0,
+        max_single_pair_exposure_pct=100.0,
+        max_correlated_exposure_pct=100.0,
+        max_capital_per_exchange_pct=100.0,
+        reserve_cash_pct=0.0,
+    )
+    risk = RiskSetup(
+        limits=wide,
+        loss_limits=LossLimits(daily_loss_limit_pct=0.2),
+        brake_levels=(),
+        operational=OperationalLimits(),
+        timezone="UTC",
+        check_interval_s=60,
+    )
+
+    result = run_backtest(
+        data, [strategy], BacktestConfig(CAPITAL, fill_model=NO_COSTS, margin=MARGIN, risk=risk)
+    )
+
+    assert list(result.risk_events["kind"][:1]) == ["DAILY_CIRCUIT_BREAK"]
+    [trade] = strategy.trades
+    assert trade.exit_reason is ExitReason.CIRCUIT_BREAKER
+    assert trade.stop > min(data.arrays[SPOT].low)  # the stop was never reached
+    assert strategy.decisions[-1].reason == "circuit_breaker"
+    assert strategy.decisions[-1].client_order_id.startswith("risk-close-")
+    assert strategy.open_trades() == []
