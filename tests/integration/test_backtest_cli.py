@@ -15,6 +15,8 @@ from quantbot.data.files import read_ohlcv_csv
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.instruments import instrument_for
+from quantbot.engine.results import BacktestResult
+from quantbot.engine.risk_setup import RiskSetup, risk_setup
 from quantbot.logs import reset_logging
 from quantbot.strategies import create_strategy
 from quantbot.venues.simulated import FillModel
@@ -58,12 +60,24 @@ def test_synthetic_run_writes_every_output_and_stores_the_run(workdir: Path) -> 
     assert json.loads(strategies) == ["ema_cross"]
     assert Path(report) == out / "report.html"
     assert summary["run_id"] == run_id
+    # The default risk manager applies: ema_cross's entries, stakes of 10 % of its 10,000
+    # USDT (about 1,000 USDT), are cut to max_order_size_usd 500 at the decision's
+    # price; they fill at the next open, a minute later.
+    with (out / "fills.csv").open() as handle:
+        fills = list(csv.DictReader(handle))
+    buys = [float(f["price"]) * float(f["amount"]) for f in fills if f["side"] == "buy"]
+    assert buys
+    assert max(buys) <= 500.0 * 1.01
+    assert min(buys) > 500.0 * 0.99
+    with sqlite3.connect(workdir / "data" / "quantbot-paper.sqlite") as db:
+        [(rejected,)] = db.execute(
+            "SELECT count(*) FROM decisions WHERE action_taken = 'REJECTED'"
+        ).fetchall()
+    assert rejected == summary["num_rejections"]
 
 
-def test_file_run_matches_the_engine_run_with_the_same_settings(
-    workdir: Path, shared_data: Path
-) -> None:
-    path = shared_data / "binance_BTC-USDT_1m.csv.gz"
+def _file_run(workdir: Path, path: Path, *extra: str) -> list[dict[str, str]]:
+    """``ema_cross`` with 0.01 BTC on 2025-06-01..05 of ``path`` via the CLI; its trades.csv rows."""
     result = quantbot(
         "backtest",
         "-s",
@@ -84,8 +98,15 @@ def test_file_run_matches_the_engine_run_with_the_same_settings(
         "100000",
         "--out",
         "out",
+        *extra,
     )
     assert result.exit_code == 0, result.output
+    with (workdir / "out" / "trades.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def _engine_run(path: Path, risk: RiskSetup | None) -> BacktestResult:
+    """The same run as :func:`_file_run`, straight through ``run_backtest``."""
     candles = read_ohlcv_csv(path)
     window = candles[(candles.ts_ms >= 1748736000000) & (candles.ts_ms < 1749081600000)]
     arrays = OhlcvArrays.from_frame(window)
@@ -100,19 +121,55 @@ def test_file_run_matches_the_engine_run_with_the_same_settings(
         max_volume_share=settings.max_volume_share,
     )
     strategy = create_strategy("ema_cross", {"order_size": 0.01}, symbols=["BTC/USDT"])
-    direct = run_backtest(
-        data, [strategy], BacktestConfig(initial_capital=100_000, fill_model=model)
-    )
-    with (workdir / "out" / "trades.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
+    config = BacktestConfig(initial_capital=100_000, fill_model=model, risk=risk)
+    return run_backtest(data, [strategy], config)
+
+
+def test_file_run_matches_the_engine_run_with_the_same_settings(
+    workdir: Path, shared_data: Path
+) -> None:
+    """Venue rules only (``--no-risk``): the default risk manager refuses 0.01 BTC orders
+    (about 1,050 USDT, above max_order_size_usd 500); the next test runs it."""
+    path = shared_data / "binance_BTC-USDT_1m.csv.gz"
+    rows = _file_run(workdir, path, "--no-risk")
+    direct = _engine_run(path, risk=None)
     closed = direct.trades[~direct.trades["is_open"]]
     assert len(rows) == len(closed) > 10
     assert [float(r["pnl"]) for r in rows] == pytest.approx(
         sorted(closed["pnl"], key=list(closed["pnl"]).index)
     )
-    assert json.loads((workdir / "out" / "summary.json").read_text())[
-        "final_equity"
-    ] == pytest.approx(direct.final_equity)
+    summary = json.loads((workdir / "out" / "summary.json").read_text())
+    assert summary["final_equity"] == pytest.approx(direct.final_equity)
+    assert summary["config"]["risk"] is None
+    assert summary["risk_events"] == []
+    assert summary["rejections_by_rule"] == {}
+
+
+def test_file_run_applies_the_configured_risk_manager_as_the_engine_does(
+    workdir: Path, shared_data: Path
+) -> None:
+    """By default the CLI applies ``risk_management`` of the configuration: here orders of
+    up to 2,000 USDT and a daily loss limit of 0.05 %, which the run reaches."""
+    config_dir = workdir / "config"
+    config_dir.mkdir()
+    (config_dir / "settings.yaml").write_text(
+        "risk_management:\n"
+        "  max_order_size_usd: 2000\n"
+        "  daily_loss_limit_pct: 0.05\n"
+        "  after_circuit_breaker: {resume_after_hours: 6, recovery_period_hours: 6}\n"
+    )
+    path = shared_data / "binance_BTC-USDT_1m.csv.gz"
+    rows = _file_run(workdir, path, "--config", str(config_dir))
+    direct = _engine_run(path, risk=risk_setup(load_config(config_dir, environ={}).settings))
+
+    summary = json.loads((workdir / "out" / "summary.json").read_text())
+    closed = direct.trades[~direct.trades["is_open"]]
+    assert len(rows) == len(closed) > 0
+    assert summary["final_equity"] == pytest.approx(direct.final_equity)
+    assert [e["kind"] for e in summary["risk_events"]] == direct.risk_events["kind"].tolist()
+    assert "DAILY_CIRCUIT_BREAK" in direct.risk_events["kind"].tolist()
+    assert summary["rejections_by_rule"] == direct.rejections["check"].value_counts().to_dict()
+    assert summary["config"]["risk"]["limits"]["max_order_size_usd"] == 2000
 
 
 def test_store_symbol_run_reads_imported_candles(workdir: Path, shared_data: Path) -> None:
@@ -144,7 +201,11 @@ def test_files_named_otherwise_run_under_the_symbols_given_with_their_funding(
     period = ("--from", "2025-06-01", "--to", "2025-06-04", "-p", "order_size=0.01")
 
     def run(*data: str) -> dict[str, object]:
-        result = quantbot("backtest", "-s", "ema_cross", *data, *period, "--out", "out")
+        # about the funding files: venue rules only, as the risk manager's default
+        # max_order_size_usd 500 would refuse these 0.01 BTC orders
+        result = quantbot(
+            "backtest", "-s", "ema_cross", *data, *period, "--out", "out", "--no-risk"
+        )
         assert result.exit_code == 0, result.output
         summary: dict[str, object] = json.loads((workdir / "out" / "summary.json").read_text())
         return summary

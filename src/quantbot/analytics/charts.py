@@ -6,24 +6,36 @@ than date strings; plotted values are float32 (7 significant digits), half the
 bytes of float64 and finer than a chart can show. Bar series are thinned with
 :func:`~quantbot.analytics.downsample.extremes_indices` so a year of 1m bars stays a
 few hundred kB; trade P&L and monthly returns are small and drawn in full.
+
+The equity chart marks the risk manager's events (:attr:`BacktestAnalysis.risk`): a
+marker on the equity curve for each event (up to :data:`MAX_RISK_MARKERS`), one legend
+entry per group so each can be hidden, with the kind, value, action and reason on
+hover; and a shaded band over each period a circuit breaker was in force (red) and
+each recovery period (amber), up to :data:`MAX_RISK_BANDS`.
 """
 
 from __future__ import annotations
 
 import calendar
+import html
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from quantbot.analytics.analysis import BacktestAnalysis
+from quantbot.analytics.analysis import BacktestAnalysis, RiskEventEntry
 from quantbot.analytics.daily_equity import daily_equity
 from quantbot.analytics.downsample import DEFAULT_MAX_POINTS, extremes_indices
 from quantbot.analytics.drawdown import drawdown_fraction
 from quantbot.analytics.monthly_returns import monthly_returns_pct
 from quantbot.analytics.result_frames import trades_frame
 from quantbot.data import timeframe_ms
+from quantbot.risk import RiskEventKind
 
 __all__ = [
+    "MAX_RISK_BANDS",
+    "MAX_RISK_MARKERS",
+    "RISK_MARKER_GROUPS",
     "drawdown_figure",
     "equity_figure",
     "monthly_returns_figure",
@@ -37,6 +49,59 @@ _LAYOUT = {
     "legend": {"orientation": "h", "y": -0.15},
     "hovermode": "x unified",
 }
+
+
+MAX_RISK_MARKERS = 2_000
+"""Risk events marked on the equity chart at most (the earliest); the report's table and
+``summary.json`` list every one."""
+
+MAX_RISK_BANDS = 200
+"""Breaker and recovery periods shaded on the equity chart at most (the earliest)."""
+
+RISK_MARKER_GROUPS: tuple[tuple[str, frozenset[str], str, str], ...] = (
+    (
+        "Circuit breaker",
+        frozenset(
+            {
+                RiskEventKind.DAILY_CIRCUIT_BREAK,
+                RiskEventKind.WEEKLY_CIRCUIT_BREAK,
+                RiskEventKind.MONTHLY_SHUTDOWN,
+            }
+        ),
+        "x",
+        "#d64545",
+    ),
+    (
+        "Resume / recovery",
+        frozenset(
+            {
+                RiskEventKind.RESUMED,
+                RiskEventKind.RECOVERY_STARTED,
+                RiskEventKind.RECOVERY_ENDED,
+            }
+        ),
+        "triangle-up",
+        "#2f8132",
+    ),
+    ("Drawdown brake", frozenset({RiskEventKind.DRAWDOWN_BRAKE}), "diamond", "#e0a800"),
+    (
+        "Operational breaker",
+        frozenset(
+            {
+                RiskEventKind.EXCHANGE_PAUSED,
+                RiskEventKind.EXCHANGE_RESUMED,
+                RiskEventKind.PRICE_SHOCK,
+            }
+        ),
+        "star",
+        "#7c5cbf",
+    ),
+)
+"""Legend entry, event kinds, marker symbol and colour of each group of risk markers;
+a kind in no group (added later) is drawn with the operational ones."""
+
+_BREAK_KINDS = RISK_MARKER_GROUPS[0][1]
+_BAND_COLOURS = {"break": "rgba(214, 69, 69, 0.12)", "recovery": "rgba(224, 168, 0, 0.12)"}
 
 
 def _close_ms(analysis: BacktestAnalysis) -> np.ndarray:
@@ -83,6 +148,13 @@ def equity_figure(analysis: BacktestAnalysis, *, max_points: int = DEFAULT_MAX_P
                     visible="legendonly",
                 )
             )
+    events = analysis.risk.events
+    for trace in _risk_markers(events[:MAX_RISK_MARKERS], x, result.equity):
+        figure.add_trace(trace)
+    for kind, start, end in _risk_bands(events, end_ms=float(x[-1]))[:MAX_RISK_BANDS]:
+        figure.add_vrect(
+            x0=start, x1=end, fillcolor=_BAND_COLOURS[kind], line_width=0, layer="below"
+        )
     figure.update_layout(
         _LAYOUT,
         title="Equity vs buy & hold",
@@ -90,6 +162,98 @@ def equity_figure(analysis: BacktestAnalysis, *, max_points: int = DEFAULT_MAX_P
         yaxis={"title": f"equity ({result.quote_currency})"},
     )
     return figure
+
+
+def _risk_markers(
+    events: Sequence[RiskEventEntry], close_ms: np.ndarray, equity: np.ndarray
+) -> list[go.Scatter]:
+    """One marker trace per group of :data:`RISK_MARKER_GROUPS` that has events.
+
+    Each marker sits on the equity curve at the first bar closing at or after its event.
+    """
+    if not events:
+        return []
+    curve = np.asarray(equity, dtype=np.float64)
+    known = frozenset().union(*(kinds for _, kinds, _, _ in RISK_MARKER_GROUPS))
+    traces = []
+    for index, (name, kinds, symbol, colour) in enumerate(RISK_MARKER_GROUPS):
+        last = index == len(RISK_MARKER_GROUPS) - 1
+        group = [e for e in events if e.kind in kinds or (last and e.kind not in known)]
+        if not group:
+            continue
+        times = np.array([event.ts_ms for event in group], dtype=np.float64)
+        bars = np.clip(np.searchsorted(close_ms, times, side="left"), 0, len(curve) - 1)
+        traces.append(
+            go.Scatter(
+                x=times,
+                y=_plotted(curve[bars]),
+                name=name,
+                mode="markers",
+                marker={"symbol": symbol, "size": 10, "color": colour, "line": {"width": 1}},
+                hovertext=[_hover(event) for event in group],
+                hoverinfo="text",
+            )
+        )
+    return traces
+
+
+def _hover(event: RiskEventEntry) -> str:
+    """Kind, subject, value, action and reason of one event, as plotly hover HTML."""
+    lines = [f"<b>{html.escape(event.kind)}</b> {html.escape(event.subject)}".rstrip()]
+    if event.value is not None:
+        lines.append(html.escape(event.value_text()))
+    if event.level is not None:
+        lines.append(f"brake level {event.level}")
+    lines.append("action: " + html.escape(event.action_text()))
+    if event.positions_closed:
+        lines.append("closed: " + html.escape(event.positions_text()))
+    if event.reason:
+        lines.append(html.escape(_wrapped(event.reason)).replace("\n", "<br>"))
+    return "<br>".join(lines)
+
+
+def _wrapped(text: str, width: int = 90) -> str:
+    """Long reasons broken at spaces so the hover box stays narrow."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _risk_bands(
+    events: Sequence[RiskEventEntry], *, end_ms: float
+) -> list[tuple[str, float, float]]:
+    """Periods a circuit breaker was in force (``break``) and recovery periods (``recovery``).
+
+    A break lasts from its trip to the next ``RESUMED``; an escalation (a daily break
+    becoming weekly) continues the same band. A recovery lasts from ``RECOVERY_STARTED``
+    to ``RECOVERY_ENDED`` or to a new break. A period still open at the end ends with the
+    run (``end_ms``).
+    """
+    bands: list[tuple[str, float, float]] = []
+    open_kind: str | None = None
+    open_ms = 0.0
+    for event in events:
+        ts = float(event.ts_ms)
+        if event.kind in _BREAK_KINDS:
+            if open_kind == "recovery":
+                bands.append(("recovery", open_ms, ts))
+            if open_kind != "break":
+                open_kind, open_ms = "break", ts
+        elif event.kind == RiskEventKind.RESUMED and open_kind == "break":
+            bands.append(("break", open_ms, ts))
+            open_kind = None
+        elif event.kind == RiskEventKind.RECOVERY_STARTED and open_kind is None:
+            open_kind, open_ms = "recovery", ts
+        elif event.kind == RiskEventKind.RECOVERY_ENDED and open_kind == "recovery":
+            bands.append(("recovery", open_ms, ts))
+            open_kind = None
+    if open_kind is not None:
+        bands.append((open_kind, open_ms, max(end_ms, open_ms)))
+    return bands
 
 
 def drawdown_figure(

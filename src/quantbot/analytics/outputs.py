@@ -11,7 +11,13 @@
 - ``equity.csv``: one row per bar: ``time`` (the bar's CLOSE, when the equity is
   valued), ``equity``, then ``equity_<strategy>`` per strategy and one column per
   benchmark (:attr:`Benchmark.key`, e.g. ``buy_hold_BTC-USDT``), full resolution;
-- ``summary.json``: :func:`quantbot.analytics.summary.summary_document`;
+- ``summary.json``: :func:`quantbot.analytics.summary.summary_document`, with the
+  risk events and the rejections per rule;
+- ``risk_events.csv``: every risk event (breaker trips and resumes, recovery, drawdown
+  brake levels, exchange pauses, price shocks), columns :data:`RISK_EVENTS_CSV_COLUMNS`,
+  ``action`` and ``positions_closed`` as JSON text; written when the run has any;
+- ``rejections.csv``: every order the pre-trade checks refused, columns
+  :data:`REJECTIONS_CSV_COLUMNS`; written when the run has any;
 - ``<strategy_id>_<table>.csv``: each table a strategy keeps of what it did
   (:meth:`~quantbot.strategies.base.Strategy.records`: a grid's ``round_trips``,
   momentum's ``trades`` and ``decisions``), one row per record; its ``*_ms`` times
@@ -44,11 +50,15 @@ from quantbot.engine.results import BacktestResult
 
 __all__ = [
     "FILLS_CSV_COLUMNS",
+    "REJECTIONS_CSV_COLUMNS",
+    "RISK_EVENTS_CSV_COLUMNS",
     "TRADES_CSV_COLUMNS",
     "BacktestOutputs",
     "OutputPaths",
     "equity_table",
     "fills_table",
+    "rejections_table",
+    "risk_events_table",
     "trades_table",
     "write_outputs",
 ]
@@ -82,6 +92,22 @@ FILLS_CSV_COLUMNS = (
 """Columns of ``fills.csv``, in order (issue 5, plus ``fee_currency`` and the ``trade_id``
 that strategies' records such as a grid's round trips link to)."""
 
+RISK_EVENTS_CSV_COLUMNS = (
+    "time",
+    "kind",
+    "value",
+    "limit",
+    "level",
+    "subject",
+    "action",
+    "reason",
+    "positions_closed",
+)
+"""Columns of ``risk_events.csv``, in order: the ``risk_events`` entries of ``summary.json``."""
+
+REJECTIONS_CSV_COLUMNS = ("time", "strategy", "symbol", "side", "qty", "check", "reason")
+"""Columns of ``rejections.csv``, in order: when, whose order, what it asked, which check
+refused it and why."""
 
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 
@@ -97,6 +123,8 @@ class OutputPaths:
     equity: Path
     summary: Path
     records: tuple[Path, ...] = ()
+    risk_events: Path | None = None
+    rejections: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +171,31 @@ def equity_table(analysis: BacktestAnalysis) -> pd.DataFrame:
     columns |= {f"equity_{name}": curve for name, curve in result.strategy_equity.items()}
     columns |= {benchmark.key: benchmark.equity for benchmark in analysis.benchmarks}
     return pd.DataFrame(columns)
+
+
+def risk_events_table(analysis: BacktestAnalysis) -> pd.DataFrame:
+    """The risk events of a run as ``risk_events.csv`` rows, in time order."""
+    rows = [
+        {
+            **event.to_dict(),
+            "action": json.dumps(event.action, allow_nan=False),
+            "positions_closed": json.dumps(event.positions_closed, allow_nan=False),
+        }
+        for event in analysis.risk.events
+    ]
+    table = pd.DataFrame(rows, columns=list(RISK_EVENTS_CSV_COLUMNS))
+    table["level"] = table["level"].astype("Int64")
+    return table
+
+
+def rejections_table(result: BacktestResult) -> pd.DataFrame:
+    """Every order the pre-trade checks refused, as ``rejections.csv`` rows, in time order."""
+    rejections = result.rejections
+    if rejections.empty:
+        return pd.DataFrame(columns=list(REJECTIONS_CSV_COLUMNS))
+    table = rejections.sort_values("ts_ms", kind="stable").reset_index(drop=True)
+    table = table.assign(time=iso_utc_array(table["ts_ms"].to_numpy(np.int64)))
+    return table.loc[:, list(REJECTIONS_CSV_COLUMNS)]
 
 
 def records_tables(result: BacktestResult) -> dict[str, pd.DataFrame]:
@@ -223,6 +276,14 @@ def write_outputs(
     for name, table in records.items():
         _write_csv(table, out_dir / name)
     paths = replace(paths, records=tuple(out_dir / name for name in records))
+    if analysis.risk.events:
+        events_path = out_dir / "risk_events.csv"
+        _write_csv(risk_events_table(analysis), events_path)
+        paths = replace(paths, risk_events=events_path)
+    if len(result.rejections):
+        rejections_path = out_dir / "rejections.csv"
+        _write_csv(rejections_table(result), rejections_path)
+        paths = replace(paths, rejections=rejections_path)
     summary = summary_document(analysis, title=title)
     paths.summary.write_text(
         json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8"

@@ -9,8 +9,10 @@ series are thinned to a few thousand points, so the report's own content stays
 around 1 MB even for a year of 1m bars with ten thousand trades.
 
 Sections: run facts, the metrics table (overall, per strategy, per benchmark), equity
-against buy-and-hold, drawdown, monthly returns, trade P&L histogram, trades (the
-first :data:`MAX_TRADE_ROWS`; ``trades.csv`` has all), and the run's settings.
+against buy-and-hold with the risk events marked on it, drawdown, monthly returns,
+trade P&L histogram, risk (the risk events, the first :data:`MAX_RISK_EVENT_ROWS`, and
+the rejected orders per rule and strategy), trades (the first :data:`MAX_TRADE_ROWS`;
+``trades.csv`` has all), and the run's settings.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from plotly.offline import get_plotlyjs
 
 from quantbot.analytics.analysis import BacktestAnalysis
 from quantbot.analytics.charts import (
+    MAX_RISK_MARKERS,
     drawdown_figure,
     equity_figure,
     monthly_returns_figure,
@@ -38,6 +41,7 @@ from quantbot.analytics.result_frames import trades_frame
 from quantbot.analytics.summary import run_symbols, summary_table
 
 __all__ = [
+    "MAX_RISK_EVENT_ROWS",
     "MAX_SETTING_ROWS",
     "MAX_TRADE_ROWS",
     "PLOTLY_JS_NAME",
@@ -53,6 +57,9 @@ PLOTLY_JS_NAME = "plotly.min.js"
 
 MAX_TRADE_ROWS = 1_000
 """Trades listed in the report at most (the earliest); ``trades.csv`` has every one."""
+
+MAX_RISK_EVENT_ROWS = 1_000
+"""Risk events listed in the report at most (the earliest); ``summary.json`` has every one."""
 
 MAX_SETTING_ROWS = 500
 """Settings listed in the report at most."""
@@ -170,6 +177,67 @@ def _trades(analysis: BacktestAnalysis) -> str:
     return note + f'<div class="scroll">{_table(columns, rows)}</div>'
 
 
+def _risk(analysis: BacktestAnalysis) -> str:
+    risk = analysis.risk
+    if not risk.events and not risk.num_rejections:
+        return '<p class="note">No risk event; no order was rejected.</p>'
+    parts = []
+    if risk.events:
+        shown = risk.events[:MAX_RISK_EVENT_ROWS]
+        rows = [
+            (
+                (iso_utc(event.ts_ms) or "")[:19],
+                event.kind,
+                event.subject,
+                event.value_text(),
+                "" if event.level is None else str(event.level),
+                event.action_text(),
+                event.positions_text(),
+                event.reason,
+            )
+            for event in shown
+        ]
+        columns = (
+            "Time (UTC)",
+            "Kind",
+            "Subject",
+            "Value",
+            "Brake level",
+            "Action",
+            "Positions closed",
+            "Reason",
+        )
+        notes = [
+            f"{len(risk.events):,d} risk event(s), marked on the equity chart"
+            + (f" (the first {MAX_RISK_MARKERS:,d})" if len(risk.events) > MAX_RISK_MARKERS else "")
+            + "."
+        ]
+        if len(risk.events) > len(shown):
+            notes.append(f"Showing the first {len(shown):,d}; summary.json lists every risk event.")
+        parts.append(
+            f'<p class="note">{html.escape(" ".join(notes))}</p>'
+            f'<div class="scroll">{_table(columns, rows)}</div>'
+        )
+    else:
+        parts.append('<p class="note">No risk event.</p>')
+    if risk.num_rejections:
+        strategies = list(risk.rejections_by_strategy)
+        rule_rows: list[tuple[str, ...]] = [
+            (
+                rule,
+                f"{count:,d}",
+                *(f"{risk.rejections_by_strategy[name].get(rule, 0):,d}" for name in strategies),
+            )
+            for rule, count in risk.rejections_by_rule.items()
+        ]
+        parts.append(
+            "<h3>Rejected orders by rule</h3>" + _table(("Rule", "Overall", *strategies), rule_rows)
+        )
+    else:
+        parts.append('<p class="note">No order was rejected.</p>')
+    return "".join(parts)
+
+
 def _flatten(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for key, value in config.items():
@@ -231,6 +299,7 @@ def render_report(
         ("Drawdown", _chart(drawdown_figure(analysis, max_points=max_points))),
         ("Monthly returns", _chart(monthly_returns_figure(analysis))),
         ("Trade P&L", _chart(trade_pnl_figure(analysis), "No closed trades.")),
+        ("Risk", _risk(analysis)),
         ("Trades", _trades(analysis)),
         ("Settings", _settings(analysis)),
     ]

@@ -10,6 +10,14 @@ configuration. Each scope's P&L is broken down into ``funding_net_quote``,
 collected apart from what its basis made or lost. Values are JSON-ready: undefined or unbounded figures are ``null``
 (see :mod:`quantbot.analytics.json_ready`); the table (:func:`summary_table`) shows
 those as ``n/a`` and ``inf``.
+
+What the risk manager did is in ``risk_events`` (every breaker trip and resume, recovery
+start and end, drawdown brake level change, exchange pause and price shock: ``time``,
+``kind``, ``value``, ``limit``, ``level``, ``subject``, ``action``, ``reason``,
+``positions_closed``) and ``rejections_by_rule`` (orders refused per check, overall and
+inside each ``strategies`` entry); the risk settings of the run are under
+``config.risk`` (``null`` for a run with venue rules only). The table's notes carry one
+``risk:`` line with the breaker trips and rejection counts when there are any.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from quantbot.analytics.analysis import BacktestAnalysis
+from quantbot.analytics.analysis import BacktestAnalysis, RiskActivity
 from quantbot.analytics.iso_time import iso_utc, iso_utc_array
 from quantbot.analytics.json_ready import json_document
 from quantbot.analytics.metrics import Metrics
@@ -164,6 +172,24 @@ def _perpetual_notes(analysis: BacktestAnalysis) -> tuple[str, ...]:
     )
 
 
+def _risk_notes(risk: RiskActivity) -> tuple[str, ...]:
+    """One line: breaker trips, the highest drawdown brake level, rejections per rule."""
+    parts = []
+    trips = risk.kind_counts(trips_only=True)
+    if trips:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in trips.items())
+        parts.append(f"{sum(trips.values())} breaker trip(s) ({kinds})")
+    level = risk.max_brake_level()
+    if level:
+        parts.append(f"drawdown brake up to level {level}")
+    if risk.num_rejections:
+        rules = ", ".join(f"{rule} {count}" for rule, count in risk.rejections_by_rule.items())
+        parts.append(f"{risk.num_rejections} order(s) rejected ({rules})")
+    if not parts:
+        return ()
+    return ("risk: " + "; ".join(parts) + " (see the report)",)
+
+
 def _speed_note(analysis: BacktestAnalysis) -> str:
     result = analysis.result
     speed = result.bars_per_second
@@ -192,6 +218,7 @@ def summary_table(analysis: BacktestAnalysis, *, title: str = "Backtest summary"
     notes = (
         f"{start} to {end}, {result.timeframe} bars, amounts in {result.quote_currency}",
         *_perpetual_notes(analysis),
+        *_risk_notes(analysis.risk),
         _speed_note(analysis),
     )
     return SummaryTable(
@@ -226,6 +253,7 @@ def summary_document(analysis: BacktestAnalysis, *, title: str = "") -> dict[str
 
     Trades still open at the end are listed under ``open_positions`` with their P&L
     marked to the last close; they are not in ``trades.csv`` nor in the trade metrics.
+    Risk events and rejection counts come from :attr:`BacktestAnalysis.risk`.
 
     Args:
         analysis: the analysed run.
@@ -233,6 +261,11 @@ def summary_document(analysis: BacktestAnalysis, *, title: str = "") -> dict[str
     """
     result = analysis.result
     metrics = analysis.metrics
+    risk = analysis.risk
+    strategies = {
+        name: {**scope.to_dict(), "rejections_by_rule": risk.rejections_by_strategy.get(name, {})}
+        for name, scope in metrics.strategies.items()
+    }
     document = {
         "run_id": result.run_id,
         "title": title,
@@ -254,9 +287,11 @@ def summary_document(analysis: BacktestAnalysis, *, title: str = "") -> dict[str
         "bars_per_second": result.bars_per_second,
         "risk_free_rate_pct": analysis.risk_free_rate_pct,
         "overall": metrics.overall.to_dict(),
-        "strategies": {name: scope.to_dict() for name, scope in metrics.strategies.items()},
+        "strategies": strategies,
         "benchmarks": {benchmark.key: benchmark.to_dict() for benchmark in analysis.benchmarks},
         "open_positions": _open_positions(analysis),
+        "risk_events": [event.to_dict() for event in risk.events],
+        "rejections_by_rule": risk.rejections_by_rule,
         "config": result.config,
     }
     return dict(json_document(document))

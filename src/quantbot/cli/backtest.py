@@ -23,7 +23,6 @@ from quantbot.engine.backtest_job import (
     parse_params,
     prepare_backtest,
 )
-from quantbot.engine.results import BacktestResult
 from quantbot.engine.run_record import record_run_finished, record_run_started
 
 __all__ = ["backtest", "execute", "render_summary"]
@@ -124,6 +123,15 @@ def backtest(
             help="Visit every bar instead of jumping between events (slower, same fills).",
         ),
     ] = False,
+    no_risk: Annotated[
+        bool,
+        typer.Option(
+            "--no-risk",
+            help="Leave out the risk manager (portfolio limits, circuit breakers, drawdown "
+            "brakes): only the venue's rules check orders. For research comparisons; by "
+            "default a backtest applies the same risk manager as live trading.",
+        ),
+    ] = False,
     config_dir: ConfigDirOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -137,13 +145,19 @@ def backtest(
     Without --strategy every strategy the configuration enables runs (grid and momentum
     by default), sharing one portfolio, each on its configured pairs.
 
+    Every order passes the same risk manager as in live trading (risk_management in
+    settings.yaml: limits, circuit breakers, drawdown brakes; docs/risk.md); its events
+    and the rejected orders are in the summary, the report and the database. --no-risk
+    leaves only the venue's rules.
+
     Examples:
       quantbot backtest
       quantbot backtest --strategy grid --strategy momentum --days 90
       quantbot backtest --strategy ema_cross
-      quantbot backtest -s ema_cross --data ../shared/data/binance_BTC-USDT_1m.csv.gz -p order_size=0.01
+      quantbot backtest -s ema_cross --data ../shared/data/binance_BTC-USDT_1m.csv.gz -p order_size=0.004
       quantbot backtest -s ema_cross --data BTC/USDT --from 2025-01-01 --to 2025-04-01 --fee-pct 0.1
       quantbot backtest -s ema_cross -d BTC/USDT=my_candles.csv -d ETH/USDT=eth.csv
+      quantbot backtest -s grid --no-risk
     """
     config = load_or_exit(config_dir)
     start_logging(config)
@@ -166,6 +180,7 @@ def backtest(
             leverage=leverage,
             margin_mode=margin_mode,
             skip_idle_bars=not bar_by_bar,
+            risk=not no_risk,
         )
         prepared = prepare_backtest(config, request)
     except (BacktestRequestError, DataError) as exc:
@@ -204,15 +219,20 @@ def execute(
     title = f"{' + '.join(s.name for s in prepared_run.strategies)} on {prepared_run.market.source}"
     directory = (out_dir or config.data_dir / "backtests" / run_id).resolve()
     outputs = write_outputs(result, directory, title=title)
-    render_summary(summary_table(outputs.analysis, title=title), result)
+    render_summary(summary_table(outputs.analysis, title=title))
     record_run_finished(
-        url, run_id, summary=outputs.summary, report=outputs.paths.report, clock=clock
+        url,
+        run_id,
+        summary=outputs.summary,
+        report=outputs.paths.report,
+        clock=clock,
+        result=result,
     )
     return outputs.paths.report
 
 
-def render_summary(table: SummaryTable, result: BacktestResult) -> None:
-    """Print a run's summary table (rich) and its notes."""
+def render_summary(table: SummaryTable) -> None:
+    """Print a run's summary table (rich) and its notes (risk events and rejections among them)."""
     rich_table = Table(title=table.title)
     for index, column in enumerate(table.columns):
         rich_table.add_column(column, justify="left" if index == 0 else "right")
@@ -221,5 +241,3 @@ def render_summary(table: SummaryTable, result: BacktestResult) -> None:
     out.print(rich_table)
     for note in table.notes:
         say(note)
-    if len(result.rejections):
-        say(f"{len(result.rejections)} order(s) refused by the pre-trade checks (see the report)")

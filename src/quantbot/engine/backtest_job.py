@@ -15,6 +15,13 @@ Which strategies run:
 
 ``--param`` values go on top of either. Without data files the synthetic market holds
 ``--symbols``, else the pairs of the strategies that run (BTC/USDT when they name none).
+
+Every run applies the same risk manager as the live runtime, built from
+``risk_management`` of ``settings.yaml`` (:func:`~quantbot.engine.risk_setup.risk_setup`):
+the portfolio rules of the pre-trade chain, the circuit breakers with their recovery,
+the drawdown brakes and the operational breakers. ``BacktestRequest(risk=False)``
+(``quantbot backtest --no-risk``) leaves only the venue's rules, for research that
+compares a strategy with and without the risk manager.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from quantbot.engine.loading import (
     from_store,
     from_synthetic,
 )
+from quantbot.engine.risk_setup import risk_setup
 from quantbot.strategies import Strategy, UnknownStrategy, UserStrategyError, strategy_classes
 from quantbot.strategies.configured import StrategySpec, configured_strategies
 from quantbot.venues.simulated import FillModel, MarginMode, MarginModel
@@ -83,6 +91,8 @@ class BacktestRequest:
         days, seed: length and seed of the synthetic market.
         capital, fee_pct, slippage_pct, leverage, margin_mode: overrides of the settings.
         skip_idle_bars: the event-skipping fast path.
+        risk: apply the risk manager of the configuration (``risk_management``), as the
+            live runtime does; False leaves the venue's rules only.
     """
 
     strategies: tuple[str, ...] = ()
@@ -102,6 +112,7 @@ class BacktestRequest:
     leverage: float | None = None
     margin_mode: str | None = None
     skip_idle_bars: bool = True
+    risk: bool = True
 
 
 @dataclass(frozen=True)
@@ -209,7 +220,10 @@ def prepare_backtest(
         fill_model=model,
         margin=margin,
         skip_idle_bars=request.skip_idle_bars,
+        risk=risk_setup(settings) if request.risk else None,
     )
+    if not request.risk:
+        notes.append("risk manager off (--no-risk): only the venue's rules check orders")
     return PreparedBacktest(market, strategies, engine_config, tuple(notes))
 
 

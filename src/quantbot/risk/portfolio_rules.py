@@ -4,7 +4,8 @@ They run after the venue rules, in this order (:func:`portfolio_rule_checks`):
 
 - ``asset_list``: whitelist and blacklist of base assets; whether an asset may be
   traded at all comes before how much of it;
-- (1) ``max_risk_per_trade_pct`` and ``max_order_size_usd``;
+- (1) ``max_order_size_usd`` (the cut comes first, so that the risk is measured on
+  what is sent) and ``max_risk_per_trade_pct``;
 - (2) ``max_total_exposure_pct``;
 - (3) ``max_single_pair_exposure_pct``;
 - (4) ``max_correlated_exposure_pct``;
@@ -13,10 +14,14 @@ They run after the venue rules, in this order (:func:`portfolio_rule_checks`):
   which :func:`portfolio_rule_checks` places here when given;
 - (7) ``reserve_cash_pct``, on the size the recovery mode left.
 
-Every rule rejects, never resizes: the strategy sized the trade by its own logic (a
-grid level, a stop distance), and a silently smaller order would hide which limit
+Every rule but one rejects, never resizes: the strategy sized the trade by its own
+logic (a grid level, a stop distance), and a smaller order would hide which limit
 bound; the rejection names the rule and the numbers, e.g. ``max_total_exposure_pct
-60: 5,400 + 1,200 = 6,600 USDT is 66.0 % of 10,000 equity, above 6,000``.
+60: 5,400 + 1,200 = 6,600 USDT is 66.0 % of 10,000 equity, above 6,000``. The
+exception is ``max_order_size_usd``, a cap on one order rather than a bound on the
+portfolio: an order opening more is cut to it (the decision says so), so that a
+strategy staking a share of a growing equity keeps trading at the cap, as a desk's
+fat-finger limit would have it sliced, instead of stopping altogether.
 
 What opens nothing passes every rule: reduce-only orders and orders that only reduce
 the position of their symbol (:func:`~quantbot.risk.exposure.opening_qty`). Of an
@@ -39,6 +44,7 @@ from quantbot.risk.chain import (
     OrderIntent,
     PreTradeCheck,
     PreTradeState,
+    amended,
 )
 from quantbot.risk.correlation import merge_groups
 from quantbot.risk.exposure import (
@@ -129,13 +135,18 @@ class RiskPerTradeCheck:
 
 @dataclass(frozen=True, slots=True)
 class MaxOrderSizeCheck:
-    """Rule 1: the notional an order opens, at its reference price, has a ceiling."""
+    """Rule 1: the notional an order opens, at its reference price, has a ceiling.
+
+    An order opening more is cut to the ceiling (its closing part, if it flips a
+    position, is kept whole); the lot-size and minimum-notional rules the chain runs
+    last then apply to the cut order.
+    """
 
     max_order_size_usd: float
     name = "max_order_size_usd"
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
-        """Reject orders opening more than ``max_order_size_usd``."""
+        """Cut orders opening more than ``max_order_size_usd`` down to it."""
         opening = _opening(intent, state)
         instrument = state.instrument(intent.symbol)
         price = intent.reference_price(state.last_price(intent.symbol))
@@ -143,11 +154,13 @@ class MaxOrderSizeCheck:
         notional = qty * price
         if not _exceeds(notional, self.max_order_size_usd):
             return _approve(self.name, intent)
-        return _reject(
+        allowed = self.max_order_size_usd / (price * instrument.contract_size)
+        return amended(
             self.name,
             intent,
             f"{self.name} {self.max_order_size_usd:g}: {qty:g} x {price:g} = {_usd(notional)} "
-            f"{instrument.quote} opened",
+            f"{instrument.quote} opened, cut to {_usd(self.max_order_size_usd)}",
+            qty=intent.qty - opening + allowed,
         )
 
 
@@ -341,8 +354,8 @@ def portfolio_rule_checks(
     """
     return [
         AssetListCheck(limits.asset_whitelist, limits.asset_blacklist),
-        RiskPerTradeCheck(limits.max_risk_per_trade_pct),
         MaxOrderSizeCheck(limits.max_order_size_usd),
+        RiskPerTradeCheck(limits.max_risk_per_trade_pct),
         TotalExposureCheck(limits.max_total_exposure_pct),
         SinglePairExposureCheck(limits.max_single_pair_exposure_pct),
         CorrelatedExposureCheck(limits.max_correlated_exposure_pct, limits.correlation_groups),

@@ -9,9 +9,21 @@ import pandas as pd
 import pytest
 
 from quantbot.analytics import FILLS_CSV_COLUMNS, TRADES_CSV_COLUMNS, write_outputs
+from quantbot.analytics.outputs import REJECTIONS_CSV_COLUMNS, RISK_EVENTS_CSV_COLUMNS
 from quantbot.engine.results import BacktestResult
 
-from .builders import DAY_MS, HOUR_MS, START_MS, fill, make_result, trade
+from .builders import (
+    DAY_MS,
+    HOUR_MS,
+    START_MS,
+    fill,
+    make_result,
+    rejection,
+    rejections_frame,
+    risk_event,
+    risk_events_frame,
+    trade,
+)
 
 
 def ms(text: str) -> int:
@@ -184,3 +196,58 @@ def test_strategy_records_become_one_csv_per_table_with_iso_times_and_json_value
         [row] = list(csv.DictReader(handle))
     assert row["time"] == "2024-01-01T00:00:00.000Z"
     assert json.loads(row["signals"]) == {"rsi": 61.5, "ok": [1]}
+
+
+def test_risk_events_and_rejections_get_a_csv_each_when_there_are_any(
+    tmp_path: Path, result: BacktestResult
+) -> None:
+    risky = dataclasses.replace(
+        result,
+        risk_events=risk_events_frame(
+            [
+                risk_event(
+                    ts_ms=START_MS + 2 * HOUR_MS,
+                    kind="RESUMED",
+                    value=None,
+                    limit=None,
+                    action={},
+                    positions_closed=[],
+                ),
+                risk_event(ts_ms=START_MS + HOUR_MS, kind="DRAWDOWN_BRAKE", level=2),
+            ]
+        ),
+        rejections=rejections_frame(
+            [rejection(ts_ms=START_MS + 3), rejection(ts_ms=START_MS + 1, check="lot_size")]
+        ),
+    )
+
+    paths = write_outputs(risky, tmp_path, title="t").paths
+
+    assert paths.risk_events == tmp_path / "risk_events.csv"
+    assert header(paths.risk_events) == list(RISK_EVENTS_CSV_COLUMNS)
+    with paths.risk_events.open(newline="") as handle:
+        brake, resumed = list(csv.DictReader(handle))
+    assert (brake["time"], brake["kind"], brake["level"]) == (
+        "2024-01-01T01:00:00.000Z",
+        "DRAWDOWN_BRAKE",
+        "2",
+    )
+    assert json.loads(brake["action"])["cancel_all_orders"] is True
+    assert json.loads(brake["positions_closed"]) == [
+        {"strategy": "ema", "symbol": "BTC/USDT", "qty": 0.5}
+    ]
+    assert (resumed["value"], resumed["level"], resumed["action"]) == ("", "", "{}")
+    assert paths.rejections == tmp_path / "rejections.csv"
+    assert header(paths.rejections) == list(REJECTIONS_CSV_COLUMNS)
+    rows = pd.read_csv(paths.rejections)
+    assert rows["time"].tolist() == ["2024-01-01T00:00:00.001Z", "2024-01-01T00:00:00.003Z"]
+    assert rows["check"].tolist() == ["lot_size", "max_order_size_usd"]
+
+
+def test_a_run_without_risk_activity_writes_no_risk_files(
+    tmp_path: Path, result: BacktestResult
+) -> None:
+    paths = write_outputs(result, tmp_path, title="t").paths
+
+    assert paths.risk_events is None
+    assert paths.rejections is None

@@ -1,15 +1,17 @@
+from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hypothesis import given, settings
 from plotly.offline import get_plotlyjs
 
 from quantbot.analytics import BacktestAnalysis, analyse_backtest, render_report, write_report
-from quantbot.analytics.report import MAX_TRADE_ROWS, PLOTLY_JS_NAME
+from quantbot.analytics.report import MAX_RISK_EVENT_ROWS, MAX_TRADE_ROWS, PLOTLY_JS_NAME
 from quantbot.engine.results import BacktestResult
 
-from .builders import HOUR_MS, START_MS, make_result, results, trade
+from .builders import HOUR_MS, START_MS, make_result, rejection, results, risk_event, trade
 
 VOID = {"meta", "br", "hr", "img", "input", "link"}
 
@@ -48,7 +50,12 @@ def parse(document: str) -> StrictParser:
     return parser
 
 
-def analysis(trades: int = 3, bars: int = 48) -> BacktestAnalysis:
+def analysis(
+    trades: int = 3,
+    bars: int = 48,
+    risk_events: Sequence[Mapping[str, Any]] = (),
+    rejections: Sequence[Mapping[str, Any]] = (),
+) -> BacktestAnalysis:
     rng = np.random.default_rng(11)
     return analyse_backtest(
         make_result(
@@ -64,6 +71,8 @@ def analysis(trades: int = 3, bars: int = 48) -> BacktestAnalysis:
                 for k in range(trades)
             ],
             config={"venue": {"fee_pct": 0.1, "slippage_pct": 0.02}, "strategies": ["ema"]},
+            risk_events=risk_events,
+            rejections=rejections,
         )
     )
 
@@ -80,6 +89,7 @@ def test_report_is_well_formed_html_with_every_section_and_chart() -> None:
         "Drawdown",
         "Monthly returns",
         "Trade P&L",
+        "Risk",
         "Trades",
         "Settings",
     ]
@@ -151,4 +161,71 @@ def test_a_run_without_trades_says_so_instead_of_a_histogram() -> None:
 def test_any_result_renders_a_well_formed_report(result: BacktestResult) -> None:
     document = render_report(analyse_backtest(result), title="any", plotlyjs="directory")
 
-    assert len(parse(document).sections) == 8
+    assert len(parse(document).sections) == 9
+
+
+def section(document: str, name: str, following: str) -> str:
+    return document[document.index(f"<h2>{name}</h2>") : document.index(f"<h2>{following}</h2>")]
+
+
+def test_risk_section_lists_each_event_and_the_rejections_per_rule_and_strategy() -> None:
+    events = [
+        risk_event(ts_ms=START_MS + 5 * HOUR_MS, reason="daily <limit> & more"),
+        risk_event(
+            ts_ms=START_MS + 9 * HOUR_MS,
+            kind="PRICE_SHOCK",
+            value=12.5,
+            limit=10.0,
+            subject="BTC/USDT",
+            action={"cancel_orders_symbol": "BTC/USDT"},
+            positions_closed=[],
+        ),
+    ]
+    refused = [rejection(), rejection(check="circuit_breaker"), rejection(strategy="other")]
+
+    document = render_report(analysis(risk_events=events, rejections=refused), title="t")
+
+    parse(document)
+    risk = section(document, "Risk", "Trades")
+    assert "2 risk event(s), marked on the equity chart." in risk
+    assert "2024-01-01T05:00:00" in risk
+    assert "DAILY_CIRCUIT_BREAK" in risk
+    assert "-3.20 % (limit -3 %)" in risk
+    assert "cancel all orders; close positions: close; stop opening: close, keep_inventory" in risk
+    assert "ema BTC/USDT 0.5" in risk
+    assert "daily &lt;limit&gt; &amp; more" in risk
+    assert "12.50 % (limit 10 %)" in risk
+    assert "cancel orders symbol: BTC/USDT" in risk
+    assert "<h3>Rejected orders by rule</h3>" in risk
+    rules = risk[risk.index("<h3>") :]
+    assert "<th>Rule</th><th>Overall</th><th>ema</th><th>other</th>" in rules
+    assert "<td>max_order_size_usd</td><td>2</td><td>1</td><td>1</td>" in rules
+    assert "<td>circuit_breaker</td><td>1</td><td>1</td><td>0</td>" in rules
+
+
+def test_risk_events_are_marked_on_the_equity_chart() -> None:
+    document = render_report(analysis(risk_events=[risk_event()]), title="t")
+
+    equity = section(document, "Equity", "Drawdown")
+    assert '"name":"Circuit breaker"' in equity
+    assert "DAILY_CIRCUIT_BREAK" in equity  # the hover text
+
+
+def test_a_run_without_risk_activity_says_so() -> None:
+    document = render_report(analysis(), title="t")
+
+    assert "No risk event; no order was rejected." in section(document, "Risk", "Trades")
+
+
+def test_a_long_risk_event_list_is_capped_with_a_note() -> None:
+    events = [
+        risk_event(ts_ms=START_MS + k, kind="PRICE_SHOCK", action={}, positions_closed=[])
+        for k in range(MAX_RISK_EVENT_ROWS + 5)
+    ]
+
+    document = render_report(analysis(risk_events=events), title="t")
+
+    risk = section(document, "Risk", "Trades")
+    assert risk.count("<tr>") == MAX_RISK_EVENT_ROWS + 1
+    assert f"Showing the first {MAX_RISK_EVENT_ROWS:,d}; summary.json lists every" in risk
+    assert "No order was rejected." in risk

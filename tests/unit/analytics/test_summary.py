@@ -12,7 +12,7 @@ from quantbot.analytics import (
 )
 from quantbot.analytics.summary import METRIC_ROWS, format_metric
 
-from .builders import DAY_MS, START_MS, fill, make_result, trade
+from .builders import DAY_MS, START_MS, fill, make_result, rejection, risk_event, trade
 
 
 def analysis_with_everything() -> BacktestAnalysis:
@@ -128,3 +128,99 @@ def test_an_instant_simulation_has_no_speed_figure() -> None:
 
     assert summary_document(analysis)["bars_per_second"] is None
     assert "instant" in summary_table(analysis).notes[1]
+
+
+def risky_analysis() -> BacktestAnalysis:
+    return analyse_backtest(
+        make_result(
+            [1_000.0, 960.0, 950.0, 990.0],
+            strategy_equity={"grid": [500.0] * 4, "ema": [500.0] * 4},
+            risk_events=[
+                risk_event(),
+                risk_event(
+                    ts_ms=START_MS + DAY_MS,
+                    kind="DRAWDOWN_BRAKE",
+                    value=-5.0,
+                    limit=-5.0,
+                    level=1,
+                    action={},
+                    positions_closed=[],
+                    reason="drawdown brake level 0 -> 1",
+                ),
+                risk_event(
+                    ts_ms=START_MS + 2 * DAY_MS,
+                    kind="RESUMED",
+                    value=None,
+                    limit=None,
+                    subject="DAILY_CIRCUIT_BREAK",
+                    action={},
+                    positions_closed=[],
+                ),
+            ],
+            rejections=[
+                rejection(strategy="ema"),
+                rejection(strategy="ema", check="circuit_breaker"),
+                rejection(strategy="ema", check="circuit_breaker"),
+            ],
+            config={"risk": {"limits": {"max_order_size_usd": 500.0}}},
+        )
+    )
+
+
+def test_summary_lists_every_risk_event_with_time_kind_value_and_action() -> None:
+    document = json.loads(json.dumps(summary_document(risky_analysis()), allow_nan=False))
+
+    trip, brake, resumed = document["risk_events"]
+    assert trip == {
+        "time": "2024-01-02T00:00:00.000Z",
+        "kind": "DAILY_CIRCUIT_BREAK",
+        "value": -3.2,
+        "limit": -3.0,
+        "level": None,
+        "subject": "",
+        "action": {
+            "cancel_all_orders": True,
+            "close_positions": ["close"],
+            "stop_opening": ["close", "keep_inventory"],
+        },
+        "reason": "daily_loss_limit_pct 3 reached: daily P&L -3.20 %",
+        "positions_closed": [{"strategy": "ema", "symbol": "BTC/USDT", "qty": 0.5}],
+    }
+    assert (brake["kind"], brake["level"], brake["action"]) == ("DRAWDOWN_BRAKE", 1, {})
+    assert (resumed["kind"], resumed["value"], resumed["subject"]) == (
+        "RESUMED",
+        None,
+        "DAILY_CIRCUIT_BREAK",
+    )
+    assert document["config"]["risk"] == {"limits": {"max_order_size_usd": 500.0}}
+
+
+def test_summary_counts_rejections_per_rule_overall_and_in_each_strategy() -> None:
+    document = summary_document(risky_analysis())
+
+    assert document["rejections_by_rule"] == {"circuit_breaker": 2, "max_order_size_usd": 1}
+    assert document["num_rejections"] == 3
+    assert document["strategies"]["ema"]["rejections_by_rule"] == {
+        "circuit_breaker": 2,
+        "max_order_size_usd": 1,
+    }
+    assert document["strategies"]["grid"]["rejections_by_rule"] == {}
+
+
+def test_table_notes_say_what_the_risk_manager_did() -> None:
+    notes = summary_table(risky_analysis()).notes
+
+    assert notes[1] == (
+        "risk: 1 breaker trip(s) (DAILY_CIRCUIT_BREAK 1); drawdown brake up to level 1; "
+        "3 order(s) rejected (circuit_breaker 2, max_order_size_usd 1) (see the report)"
+    )
+    assert "bars simulated" in notes[2]
+
+
+def test_a_run_the_risk_manager_left_alone_has_no_risk_note() -> None:
+    analysis = analysis_with_everything()
+
+    assert not any(note.startswith("risk:") for note in summary_table(analysis).notes)
+    document = summary_document(analysis)
+    assert document["risk_events"] == []
+    assert document["rejections_by_rule"] == {}

@@ -132,8 +132,8 @@ def test_chain_is_the_portfolio_rules_with_the_breakers_then_lot_and_min_notiona
 
     assert names == [
         "asset_list",
-        "max_risk_per_trade_pct",
         "max_order_size_usd",
+        "max_risk_per_trade_pct",
         "max_total_exposure_pct",
         "max_single_pair_exposure_pct",
         "max_correlated_exposure_pct",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -103,14 +104,26 @@ def test_risk_of_a_flip_is_that_of_the_position_it_opens() -> None:
     assert _action(check, order(BTC_PERP, Side.SELL, 3_000.0, stop_loss=110.01), state) is REJECT
 
 
-def test_order_size_up_to_the_limit_passes_a_cent_more_rejects() -> None:
+def test_order_size_up_to_the_limit_passes_a_cent_more_is_cut_to_the_limit() -> None:
     check = MaxOrderSizeCheck(500.0)
 
     assert _action(check, order(qty=5.0), Portfolio()) is APPROVE
-    assert _reason(check, order(qty=5.0001), Portfolio()) == (
-        "max_order_size_usd 500: 5.0001 x 100 = 500.01 USDT opened"
-    )
-    assert _action(check, order(qty=4.96, price=101.0), Portfolio()) is REJECT  # 500.96
+    cut = check.check(order(qty=5.0001), Portfolio())
+    assert cut.action is CheckAction.AMEND
+    assert cut.intent.qty == pytest.approx(5.0)
+    assert cut.reason == "max_order_size_usd 500: 5.0001 x 100 = 500.01 USDT opened, cut to 500"
+    at_limit_price = check.check(order(qty=4.96, price=101.0), Portfolio())  # 500.96
+    assert at_limit_price.intent.qty * 101.0 == pytest.approx(500.0)
+
+
+def test_a_flip_keeps_its_closing_part_whole_and_cuts_only_what_it_opens() -> None:
+    check = MaxOrderSizeCheck(500.0)
+    state = Portfolio(positions={BTC: 3.0})  # long 3 at 100
+
+    # Sells 10: closes 3, opens a short of 7 (700 USDT): the short is cut to 5.
+    cut = check.check(order(BTC, Side.SELL, 10.0), state)
+    assert cut.action is CheckAction.AMEND
+    assert cut.intent.qty == pytest.approx(8.0)
 
 
 # -- rules 2 to 4 and the other exposure limits ------------------------------------------------------
@@ -289,8 +302,8 @@ def test_rules_run_in_the_issues_order_with_the_breakers_before_the_reserve() ->
 
     assert [check.name for check in checks] == [
         "asset_list",
-        "max_risk_per_trade_pct",
         "max_order_size_usd",
+        "max_risk_per_trade_pct",
         "max_total_exposure_pct",
         "max_single_pair_exposure_pct",
         "max_correlated_exposure_pct",
@@ -319,8 +332,8 @@ def test_rules_take_their_numbers_from_the_limits() -> None:
 
     assert portfolio_rule_checks(limits) == [
         AssetListCheck(frozenset({"BTC"}), frozenset({"LUNA"})),
-        RiskPerTradeCheck(1.0),
         MaxOrderSizeCheck(250.0),
+        RiskPerTradeCheck(1.0),
         TotalExposureCheck(50.0),
         SinglePairExposureCheck(10.0),
         CorrelatedExposureCheck(30.0, (("BTC", "ETH"),)),
@@ -552,11 +565,12 @@ def test_no_accepted_order_takes_a_limit_past_its_bound_and_closing_orders_alway
             event("accepted" if rejection is None else f"rejected by {rejection.check}")
             if _opening(intent, state) == 0.0:
                 assert outcome.rejection is None, outcome.rejection
-            if outcome.intent is None:
+            sent = outcome.intent  # possibly cut to max_order_size_usd
+            if sent is None:
                 continue
             before = _copy(state)
-            if intent.price is None:
-                state.fill(intent, state.prices[intent.symbol])
+            if sent.price is None:
+                state.fill(sent, state.prices[sent.symbol])
             else:
-                state.rest(intent)
-            _check_accepted(intent, before, state, limits)
+                state.rest(sent)
+            _check_accepted(sent, before, state, limits)
