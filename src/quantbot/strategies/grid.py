@@ -52,9 +52,24 @@ keep their state) and placed when they are among the nearest again.
 
 Orders the pre-trade checks refuse leave the grid: an entry is dropped (its slot
 waits for the next rebalance), the inventory of an exit stays held without an order
-(*loose*) and is carried at the next rebalance or sold by a close. The same happens to
-orders the venue ends, and a fill of an order the grid did not place (a liquidation)
-closes or adds loose inventory.
+(*loose*) and is carried at the next rebalance or sold by a close. A fill of an order
+the grid did not place (a liquidation, the risk manager's close) closes inventory
+without a resting exit (loose first) or adds loose inventory.
+
+**Risk pauses.** Two things tell the grid that the risk layer holds trading back for a
+while (a circuit breaker, a drawdown brake that stops opening, an exchange pause): an
+order of its own that someone else ended (``on_order_update``: the risk manager cancels
+every order on a daily break; a liquidation, or the venue, may too), and a refusal
+whose reason says so (:func:`~quantbot.strategies.grid_book.held_back_by_risk`). The pair
+then *pauses* instead of dropping pieces: it keeps its inventory, each exit its lot;
+exits rest as usual (closing orders pass the breaker); entries are kept without orders,
+and no new one is tried, so a break costs one refusal, not one per piece. A retry timer
+(``ctx.set_timer``; at the next bar's close after a cancel, then every
+``resume_check_interval_s``) places the exits and submits one *probe*: the entry the
+re-laid grid would rest nearest the price. Refused by such a rule, the pair stays
+paused; otherwise the probe is canceled at once and the pair is re-laid around the
+price like a rebalance, carrying its inventory, logged as ``GRID_REBALANCE`` with the
+reason ``resume``; the chain sizes the new entries (halved in recovery mode).
 
 :meth:`Grid.state` returns the whole grid as a JSON-ready dict and :meth:`Grid.restore`
 takes it back; :mod:`quantbot.engine.strategy_state` keeps it in the database.
@@ -68,23 +83,26 @@ from typing import Any
 
 import numpy as np
 
-from quantbot.core import QTY_REL_TOL, Fill, Order, OrderState, QuantbotError, Side
+from quantbot.core import QTY_REL_TOL, Fill, Order, OrderState, OrderType, QuantbotError, Side
 from quantbot.core.quantize import quantize_qty
 from quantbot.data.symbols import is_perpetual
 from quantbot.logs import LogEvent, log_event
 from quantbot.strategies.base import Bar, MarketHistory, Strategy, StrategyContext, WakeMasks
-from quantbot.strategies.grid_book import clear_book, drop_piece, sync_book
+from quantbot.strategies.grid_book import clear_book, drop_piece, held_back_by_risk, sync_book
 from quantbot.strategies.grid_levels import GridLevels
 from quantbot.strategies.grid_params import GridLevelParams, GridParams
 from quantbot.strategies.grid_state import LONG, SHORT, Lot, PairGrid, Piece, RoundTrip
 from quantbot.strategies.grid_variants import VARIANTS
 
-__all__ = ["STATE_VERSION", "Grid", "GridSetupError", "GridStateError"]
+__all__ = ["RETRY_TIMER", "STATE_VERSION", "Grid", "GridSetupError", "GridStateError"]
 
 _log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 """Version of the dict :meth:`Grid.state` returns; :meth:`Grid.restore` refuses others."""
+
+RETRY_TIMER = "grid:retry"
+"""Name of the timer on which paused pairs try whether entries pass again."""
 
 
 class GridSetupError(QuantbotError, ValueError):
@@ -134,6 +152,10 @@ class Grid(Strategy):
                 )
         self._settings: dict[str, GridLevelParams] = {s: params.for_symbol(s) for s in self.symbols}
         self._max_open_orders = params.max_open_orders
+        self._retry_interval_ms = params.resume_check_interval_s * 1000
+        self._timers: set[int] = set()
+        """Times of the retry timers asked for and not yet fired (not state: a restarted
+        grid asks again)."""
         self._pairs = {s: PairGrid(s) for s in self.symbols}
         self._contract_sizes: dict[str, float] = {}
         self.round_trips: list[RoundTrip] = []
@@ -165,7 +187,8 @@ class Grid(Strategy):
         Every pair not laid yet is laid at the first call, each around its own close,
         before any order is placed: ``max_open_orders`` then chooses among all pairs'
         orders at once, instead of placing the first pair's and canceling some of them
-        for the next pair's on the same candle.
+        for the next pair's on the same candle. A restored grid asks again for the
+        retry timer of its paused pairs.
         """
         for other in self._pairs.values():
             if other.levels is None:
@@ -174,8 +197,7 @@ class Grid(Strategy):
         pair = self._pairs[bar.symbol]
         if pair.stopped is not None:
             return
-        sync_book(self._pairs.values(), self._max_open_orders, ctx)
-        self._arm(pair, ctx)
+        self._settle(pair, ctx)
 
     def on_fill(self, fill: Fill, ctx: StrategyContext) -> None:
         """Place the exit of a filled entry, or record the round trip and re-place the entry."""
@@ -211,22 +233,27 @@ class Grid(Strategy):
                 del pair.by_order[fill.client_order_id]
         if pair.stopped is None:
             self._check_take_profit(pair, ctx)
-        sync_book(self._pairs.values(), self._max_open_orders, ctx)
-        self._arm(pair, ctx)
+        self._settle(pair, ctx)
 
     def on_order_update(self, order: Order, ctx: StrategyContext) -> None:
-        """An order the venue ended: an entry leaves the grid, an exit's inventory stays loose."""
+        """An order someone else ended (the risk manager, a liquidation, the venue): pause.
+
+        The piece is kept without an order (an exit keeps its lot) and the pair pauses;
+        its retry, at the next bar's close, places the exits again and probes whether
+        entries pass. Nothing is placed here: other executions of the bar may still be
+        on their way (a liquidation's fill after the cancels it caused).
+        """
         pair = self._pairs.get(order.symbol)
         if pair is None:
             return
         number = pair.by_order.pop(order.client_order_id, None)
         if number is None:
             return
-        piece = pair.pieces.pop(number)
-        if piece.lot is not None:
-            pair.loose.append(piece.lot)
-        sync_book(self._pairs.values(), self._max_open_orders, ctx)
+        piece = pair.pieces[number]
+        piece.order_id, piece.ordered = None, 0.0
+        pair.pause(ctx.now_ms, ctx.now_ms)
         self._arm(pair, ctx)
+        self._schedule(ctx)
 
     def on_price_alert(self, bar: Bar, ctx: StrategyContext) -> None:
         """A watched price was reached: stop-loss, take-profit, rebalance or follow the rise."""
@@ -248,11 +275,37 @@ class Grid(Strategy):
         elif bar.low <= centre_price * (1.0 - trigger) or (
             not self.rules.open_top and bar.high >= centre_price * (1.0 + trigger)
         ):
-            self._rebalance(pair, ctx, bar)
+            self._rebalance(pair, ctx, bar.close, reason="trigger")
         elif self.rules.open_top and bar.high >= levels.price(pair.centre + 1):
             self._follow(pair, ctx, bar.close)
-        sync_book(self._pairs.values(), self._max_open_orders, ctx)
-        self._arm(pair, ctx)
+        self._settle(pair, ctx)
+
+    def on_timer(self, name: str, ctx: StrategyContext) -> None:
+        """Retry the paused pairs due: one probe; re-lay them around the price once it passes."""
+        if name != RETRY_TIMER:
+            return
+        now = ctx.now_ms
+        self._timers = {at for at in self._timers if at > now}
+        due = [
+            pair
+            for pair in self._pairs.values()
+            if pair.stopped is None
+            and pair.levels is not None
+            and pair.retry_ms is not None
+            and pair.retry_ms <= now
+        ]
+        if not due:
+            return  # a timer asked for twice (after a restart), or for a pair since re-laid
+        if self._entries_pass(due[0], ctx):
+            for pair in due:
+                self._rebalance(pair, ctx, ctx.last_price(pair.symbol), reason="resume")
+        else:
+            for pair in due:
+                pair.retry_ms = now + self._retry_interval_ms
+        sync_book(self._pairs.values(), self._max_open_orders, ctx, retry_ms=self._retry_at(ctx))
+        for pair in due:
+            self._arm(pair, ctx)
+        self._schedule(ctx)
 
     # -- state --------------------------------------------------------------------------
 
@@ -262,9 +315,9 @@ class Grid(Strategy):
         Per pair (``pairs[symbol]``): the lattice, centre and slot range; every piece
         (slot, side, quantity, its lot, the client order id resting for it); loose
         inventory; inventory quantity and average price; cash flow, realised P&L, fees,
-        round-trip count; rebalances and the last one; why it stopped. Individual round
-        trips are not in it: they are linked fills (:attr:`round_trips`), stored with
-        the fills.
+        round-trip count; rebalances and the last one; why it stopped; since when it is
+        paused and when it retries. Individual round trips are not in it: they are
+        linked fills (:attr:`round_trips`), stored with the fills.
         """
         return {
             "version": STATE_VERSION,
@@ -277,7 +330,7 @@ class Grid(Strategy):
 
         The orders it names must still be open on the venue under the same client
         order ids (reconciliation's job after a restart); the first candle then only
-        re-places held-back orders and re-arms the price watches.
+        re-places held-back orders and re-arms the price watches and the retry timer.
 
         Raises:
             GridStateError: for another version, or a pair this strategy does not trade.
@@ -361,10 +414,20 @@ class Grid(Strategy):
                     occupied.add(piece.slot)
         return occupied
 
-    def _rebalance(self, pair: PairGrid, ctx: StrategyContext, bar: Bar) -> None:
-        """Cancel the pair's orders and lay the grid again around the close, carrying inventory."""
+    def _rebalance(
+        self, pair: PairGrid, ctx: StrategyContext, price: float, *, reason: str
+    ) -> None:
+        """Cancel the pair's orders and lay the grid again around ``price``, carrying inventory.
+
+        ``reason``: ``trigger`` (the price reached ``rebalance_trigger_pct`` from the
+        centre) or ``resume`` (a paused pair re-laid once entries pass again, which ends
+        the pause; a pair that recentres while paused stays paused).
+        """
         levels = pair.lattice
         old_centre = levels.price(pair.centre)
+        paused_ms = pair.paused_ms
+        if reason == "resume":
+            pair.unpause()
         cancelled = clear_book(pair, ctx)
         pair.rebalances += 1
         qty, average = pair.inventory()
@@ -384,12 +447,13 @@ class Grid(Strategy):
                 )
                 trade_ids += [t for lot in lots for t in lot.trade_ids]
         pair.loose = []
-        self._lay(pair, ctx, bar.close, merged)
+        self._lay(pair, ctx, price, merged)
         pair.last_rebalance = {
             "number": pair.rebalances,
+            "reason": reason,
             "ts_ms": ctx.now_ms,
             "from_centre": old_centre,
-            "to_centre": bar.close,
+            "to_centre": price,
             "cancelled_orders": cancelled,
             "carried_qty": qty,
             "carried_avg_price": average,
@@ -398,15 +462,18 @@ class Grid(Strategy):
         log_event(
             _log,
             LogEvent.GRID_REBALANCE,
-            "grid %s recentred from %g to %g: %d orders canceled, %g carried at %g",
+            "grid %s recentred (%s) from %g to %g: %d orders canceled, %g carried at %g",
             pair.symbol,
+            reason,
             old_centre,
-            bar.close,
+            price,
             cancelled,
             qty,
             average,
             strategy=self.strategy_id,
             pair=pair.symbol,
+            reason=reason,
+            paused_ms=paused_ms,
             strategy_context=pair.last_rebalance,
         )
 
@@ -433,6 +500,7 @@ class Grid(Strategy):
         """Stop the pair's grid: cancel everything, close the inventory at market."""
         clear_book(pair, ctx)
         pair.stopped = reason
+        pair.unpause()
         held, average = pair.inventory()
         if held:
             side = Side.SELL if held > 0 else Side.BUY
@@ -459,12 +527,19 @@ class Grid(Strategy):
     def _absorb(self, pair: PairGrid, fill: Fill, ctx: StrategyContext) -> None:
         """Book a fill of an order with no piece: the closing order, or one placed by others.
 
-        It closes loose inventory of the other direction first (oldest first); what is
-        left of it becomes loose inventory itself.
+        It closes inventory of the other direction that has no resting exit: loose lots
+        first (oldest first), then the lots of exits without an order (paused or held
+        back), in the order they were made; what is left of it becomes loose inventory.
         """
         kind = pair.stopped if fill.client_order_id == pair.closing_order else None
         remaining = fill.qty
-        for lot in [lot for lot in pair.loose if lot.direction == -fill.side.sign]:
+        direction = -fill.side.sign
+        idle = [
+            piece.lot
+            for piece in pair.pieces.values()
+            if piece.lot is not None and piece.order_id is None and piece.lot.direction == direction
+        ]
+        for lot in [lot for lot in pair.loose if lot.direction == direction] + idle:
             if remaining <= fill.qty * QTY_REL_TOL:
                 break
             whole = remaining >= lot.qty * (1.0 - QTY_REL_TOL)  # up to float noise
@@ -473,6 +548,12 @@ class Grid(Strategy):
             self._record(pair, closed, fill, ctx, kind=kind or "outside", slot=None, share=share)
             remaining -= closed.qty
         pair.loose = [lot for lot in pair.loose if lot.qty > 0.0]
+        for number, piece in list(pair.pieces.items()):
+            if piece.lot is not None and piece.order_id is None:
+                if piece.lot.qty > 0.0:
+                    piece.qty = piece.lot.qty
+                else:
+                    del pair.pieces[number]
         if remaining > fill.qty * QTY_REL_TOL:
             share = remaining / fill.qty
             pair.loose.append(
@@ -520,6 +601,58 @@ class Grid(Strategy):
         self.round_trips.append(trip)
         pair.round_trips += 1
         pair.realised_pnl += trip.pnl
+
+    # -- pauses --------------------------------------------------------------------------
+
+    def _settle(self, pair: PairGrid, ctx: StrategyContext) -> None:
+        """After a hook: rest the wanted orders, re-arm ``pair``'s watches, ask for a retry."""
+        sync_book(self._pairs.values(), self._max_open_orders, ctx, retry_ms=self._retry_at(ctx))
+        self._arm(pair, ctx)
+        self._schedule(ctx)
+
+    def _retry_at(self, ctx: StrategyContext) -> int:
+        """When a pair paused now tries again."""
+        return ctx.now_ms + self._retry_interval_ms
+
+    def _schedule(self, ctx: StrategyContext) -> None:
+        """Ask for the retry timer of the earliest paused pair, unless already asked for."""
+        retries = [
+            pair.retry_ms
+            for pair in self._pairs.values()
+            if pair.stopped is None and pair.retry_ms is not None
+        ]
+        if retries and min(retries) not in self._timers:
+            self._timers.add(min(retries))
+            ctx.set_timer(min(retries), RETRY_TIMER)
+
+    def _entries_pass(self, pair: PairGrid, ctx: StrategyContext) -> bool:
+        """Whether the risk layer lets entries through again, found with one probe order.
+
+        The probe is the entry a grid laid around the price now would rest nearest it:
+        a buy one level below (a sell one level above for a grid short or selling only),
+        worth ``order_size_usd``, an opening order for the breaker. Refused by a rule
+        that holds trading back, it answers no. Accepted, it is canceled at once (the
+        re-laid grid places its own entries). Refused for another reason, it cannot tell
+        (the chain stops at the first refusal): the pair is re-laid and its entries meet
+        the checks as usual.
+        """
+        settings = self._settings[pair.symbol]
+        price = ctx.last_price(pair.symbol)
+        levels = GridLevels(settings.grid_type, price, settings.grid_spacing_pct)
+        held, _ = pair.inventory()
+        buys = self.rules.buys_below and (not self.rules.sells_above or held >= 0.0)
+        side, level = (Side.BUY, -1) if buys else (Side.SELL, 1)
+        limit = levels.price(level)
+        qty = settings.order_size_usd / (limit * self._contract_size(ctx, pair.symbol))
+        order = ctx.submit(
+            pair.symbol, side, qty, order_type=OrderType.LIMIT, price=limit, tag="grid:probe"
+        )
+        if order is None:
+            return True
+        if order.state is OrderState.REJECTED:
+            return not held_back_by_risk(order)
+        ctx.cancel(order.client_order_id)
+        return True
 
     # -- watches and profit -------------------------------------------------------------------
 

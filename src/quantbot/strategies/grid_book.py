@@ -4,53 +4,115 @@ A grid wants one order per :class:`~quantbot.strategies.grid_state.Piece`. At mo
 ``max_open_orders`` rest at once across all pairs of one grid: the pieces nearest their
 pair's last price (relative distance of their level), ties by pair and age. The others
 are held back — canceled if they rested, their pieces kept as they are — and placed
-when they are among the nearest again (:func:`sync_book` runs after every fill and
-price alert).
+when they are among the nearest again (:func:`sync_book` runs after every fill, price
+alert and retry).
 
-A piece the pre-trade checks refuse leaves the grid: an entry is dropped, an exit's
-inventory becomes loose (held without an order).
+A piece the pre-trade checks refuse leaves the grid (an entry is dropped, an exit's
+inventory becomes loose, held without an order), unless a rule that only holds
+trading back for a while refused it (:func:`held_back_by_risk`: a circuit breaker, a
+drawdown brake that stops opening, an exchange pause). Then the piece is kept, every
+running pair is *paused* (:meth:`~quantbot.strategies.grid_state.PairGrid.pause`) and
+no further entry is tried in that pass, so a break costs one refusal, not one per
+piece. A paused pair places only its exits, which close inventory and pass those rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import Enum
 
-from quantbot.core import QTY_REL_TOL, OrderState, OrderType
+from quantbot.core import QTY_REL_TOL, Order, OrderState, OrderType
 from quantbot.strategies.base import StrategyContext
 from quantbot.strategies.grid_state import PairGrid
 
-__all__ = ["clear_book", "drop_piece", "place_piece", "sync_book"]
+__all__ = [
+    "PAUSE_REASONS",
+    "Placement",
+    "clear_book",
+    "drop_piece",
+    "held_back_by_risk",
+    "place_piece",
+    "sync_book",
+]
+
+PAUSE_REASONS = ("only closing orders pass", "paused for API errors")
+"""What the reasons of refusals that only hold trading back for a while say.
+
+The risk layer's circuit breaker (rule 5) and a drawdown brake at a level that stops
+opening refuse an opening order with ``...: only closing orders pass; ...``; an
+exchange paused for API errors with ``exchange ... paused for API errors until ...``.
+A strategy sees only the rejected order (its reason is the last entry of its history),
+not the check's name, hence the text.
+"""
 
 
-def sync_book(pairs: Iterable[PairGrid], max_open_orders: int, ctx: StrategyContext) -> None:
-    """Rest the orders the running grids want, at most ``max_open_orders``, nearest first."""
+class Placement(Enum):
+    """What became of a piece :func:`place_piece` submitted."""
+
+    PLACED = "placed"
+    REFUSED = "refused"
+    """Refused for good: the piece left the grid."""
+    HELD = "held"
+    """Refused by a rule that holds trading back for a while: the piece is kept."""
+
+
+def held_back_by_risk(order: Order) -> bool:
+    """Whether ``order`` was refused by a rule that only holds trading back for a while."""
+    if order.state is not OrderState.REJECTED or not order.history:
+        return False
+    reason = order.history[-1].reason
+    return any(marker in reason for marker in PAUSE_REASONS)
+
+
+def sync_book(
+    pairs: Iterable[PairGrid], max_open_orders: int, ctx: StrategyContext, *, retry_ms: int
+) -> None:
+    """Rest the orders the running grids want, at most ``max_open_orders``, nearest first.
+
+    A paused pair's entries that do not rest are not wanted. When a refusal shows that
+    the risk layer holds entries back, every running pair pauses until ``retry_ms``,
+    no further entry is tried, and a held-back exit ends the pass.
+    """
     running = [pair for pair in pairs if pair.stopped is None]
-    wanted = sum(len(pair.pieces) for pair in running)
-    if wanted <= max_open_orders:
-        for pair in running:
-            for number in [n for n, p in pair.pieces.items() if p.order_id is None]:
-                place_piece(pair, number, ctx)
-        return
-    ranked = []
-    for order, pair in enumerate(running):
-        last = ctx.last_price(pair.symbol)
-        for number, piece in pair.pieces.items():
-            distance = abs(pair.lattice.price(piece.level) / last - 1.0)
-            ranked.append((distance, order, number, pair))
-    ranked.sort(key=lambda item: item[:3])
-    for _, _, number, pair in ranked[max_open_orders:]:
-        piece = pair.pieces[number]
-        if piece.order_id is not None:
-            ctx.cancel(piece.order_id)  # held back: the piece keeps its state
-            del pair.by_order[piece.order_id]
-            piece.order_id, piece.ordered = None, 0.0
-    for _, _, number, pair in ranked[:max_open_orders]:
-        if number in pair.pieces and pair.pieces[number].order_id is None:
-            place_piece(pair, number, ctx)
+    wanted = [
+        (pair, number)
+        for pair in running
+        for number, piece in pair.pieces.items()
+        if pair.placeable(piece)
+    ]
+    if len(wanted) > max_open_orders:
+        ranked = []
+        for order, pair in enumerate(running):
+            last = ctx.last_price(pair.symbol)
+            for number, candidate in pair.pieces.items():
+                if pair.placeable(candidate):
+                    distance = abs(pair.lattice.price(candidate.level) / last - 1.0)
+                    ranked.append((distance, order, number, pair))
+        ranked.sort(key=lambda item: item[:3])
+        for _, _, number, pair in ranked[max_open_orders:]:
+            held = pair.pieces[number]
+            if held.order_id is not None:
+                ctx.cancel(held.order_id)  # held back: the piece keeps its state
+                del pair.by_order[held.order_id]
+                held.order_id, held.ordered = None, 0.0
+        wanted = [(pair, number) for _, _, number, pair in ranked[:max_open_orders]]
+    for pair, number in wanted:
+        piece = pair.pieces.get(number)
+        if piece is None or piece.order_id is not None or not pair.placeable(piece):
+            continue
+        if place_piece(pair, number, ctx) is Placement.HELD:
+            for other in running:
+                other.pause(ctx.now_ms, retry_ms)
+            if piece.lot is not None:
+                return  # even an exit is held back: nothing more this pass
 
 
-def place_piece(pair: PairGrid, number: int, ctx: StrategyContext) -> None:
-    """Submit a piece's limit order at its level; a refusal takes the piece out of the grid."""
+def place_piece(pair: PairGrid, number: int, ctx: StrategyContext) -> Placement:
+    """Submit a piece's limit order at its level.
+
+    A refusal takes the piece out of the grid (its lot becomes loose), except one by a
+    rule that holds trading back for a while (:func:`held_back_by_risk`), which keeps it.
+    """
     piece = pair.pieces[number]
     order = ctx.submit(
         pair.symbol,
@@ -60,16 +122,19 @@ def place_piece(pair: PairGrid, number: int, ctx: StrategyContext) -> None:
         price=pair.lattice.price(piece.level),
         tag=f"grid:{piece.level}",
     )
+    if order is not None and held_back_by_risk(order):
+        return Placement.HELD
     if order is None or order.state is OrderState.REJECTED:
         del pair.pieces[number]
         if piece.lot is not None:
             pair.loose.append(piece.lot)
-        return
+        return Placement.REFUSED
     if piece.lot is not None and order.qty < piece.lot.qty * (1.0 - QTY_REL_TOL):
         pair.loose.append(piece.lot.take(piece.lot.qty - order.qty))  # the lot's rounding
     piece.qty = piece.ordered = order.qty
     piece.order_id = order.client_order_id
     pair.by_order[order.client_order_id] = number
+    return Placement.PLACED
 
 
 def drop_piece(pair: PairGrid, number: int, ctx: StrategyContext) -> None:

@@ -6,7 +6,9 @@ configuration's default pair (BTC/USDT: 20 grids a side, 0.5 %, 50 USD an order,
 bounds, recentre at 8 %, stop-loss 15 %, no take-profit) but ``grid_type``, which keeps
 the field's own default, geometric. :class:`GridParams` adds the settings of the
 strategy as a whole (``max_open_orders``, ``min_profit_after_fees``, ``fee_rate``, with
-the configuration's defaults), the :data:`GridVariant`, and ``pairs``: per symbol,
+the configuration's defaults), the :data:`GridVariant`, ``resume_check_interval_s`` (how
+often a grid the risk layer holds back tries again, an hour by default; not a
+configuration field), and ``pairs``: per symbol,
 settings that replace the top-level ones for that pair, which is how one instance runs
 the configuration file's differing pairs under one ``max_open_orders``.
 
@@ -102,6 +104,14 @@ class GridParams(GridLevelParams):
         0.15, description="Smallest profit per round trip after fees, in percent."
     )
     fee_rate: float = Field(0.075, description="Fee per fill assumed by the fee guard, in percent.")
+    resume_check_interval_s: int = Field(
+        3600,
+        gt=0,
+        description="While the risk layer holds new entries back (a circuit breaker, a "
+        "drawdown brake that stops opening, an exchange pause), how often, in seconds, "
+        "the grid tries one entry to learn whether they pass again; once one does, it "
+        "re-lays its grid around the price.",
+    )
     pairs: dict[str, GridLevelParams] = Field(
         default_factory=dict,
         description="Per symbol, grid settings replacing the top-level ones for that pair.",

@@ -6,10 +6,11 @@
   buy at its lower level, or a sell at its upper level for a short slot) or the exit
   of a lot (a sell one level above where it was bought, a buy one level below where
   it was sold). Its ``order_id`` is the order resting for it, or None while
-  ``max_open_orders`` holds it back.
+  ``max_open_orders`` holds it back or, for an entry, while the pair is paused.
 - A :class:`RoundTrip` is a completed entry and exit, linked by their trade ids.
 - :class:`PairGrid` holds all of it for one symbol, with the running figures: position
-  (signed sum of the fills), cash flow, realised P&L, fees, round trips, rebalances.
+  (signed sum of the fills), cash flow, realised P&L, fees, round trips, rebalances,
+  and whether the risk layer holds its entries back (*paused*, :meth:`PairGrid.pause`).
 
 Every class converts to and from plain JSON-ready dicts (``to_dict``/``from_dict``),
 which is what :meth:`~quantbot.strategies.grid.Grid.state` returns.
@@ -112,7 +113,8 @@ class Piece:
         side: buy or sell.
         qty: quantity still to execute.
         lot: for an exit, the inventory it closes; None for an entry.
-        order_id: the order resting for it; None while held back.
+        order_id: the order resting for it; None while held back (by
+            ``max_open_orders``, or, for an entry, while the pair is paused).
         ordered: quantity of that order (the checks may have rounded it).
     """
 
@@ -226,8 +228,8 @@ class PairGrid:
         highest_slot: the highest; None when the top is open (infinity).
         pieces: the orders the grid wants, by piece number.
         by_order: piece number of each resting order.
-        loose: inventory without an exit order (refused, ended by the venue, being
-            closed at market, or filled by an order the grid did not place).
+        loose: inventory without an exit (its exit refused by the pre-trade checks,
+            being closed at market, or bought by an order the grid did not place).
         closing_order: the market order closing the grid (stop-loss, take-profit).
         next_piece: the number the next piece gets.
         position: signed sum of the grid's fills, the instrument's unit.
@@ -239,6 +241,11 @@ class PairGrid:
         last_rebalance: what the last one did (time, centres, carried inventory).
         stopped: why the pair's grid stopped (``stop_loss``, ``take_profit``); None
             while it runs.
+        paused_ms: since when the risk layer holds the pair's entries back (a circuit
+            breaker, a drawdown brake that stops opening, an exchange pause, or orders
+            someone else canceled); None while it trades. Its entries are kept without
+            orders, its exits still rest.
+        retry_ms: while paused, when the grid next tries whether entries pass again.
     """
 
     symbol: str
@@ -259,6 +266,8 @@ class PairGrid:
     rebalances: int = 0
     last_rebalance: dict[str, Any] | None = None
     stopped: str | None = None
+    paused_ms: int | None = None
+    retry_ms: int | None = None
 
     @property
     def lattice(self) -> GridLevels:
@@ -273,6 +282,26 @@ class PairGrid:
         self.next_piece += 1
         self.pieces[number] = piece
         return number
+
+    def pause(self, now_ms: int, retry_ms: int) -> None:
+        """Hold the pair's entries back from ``now_ms`` (if not already), retrying by ``retry_ms``.
+
+        An earlier retry already planned is kept.
+        """
+        if self.paused_ms is None:
+            self.paused_ms = now_ms
+        self.retry_ms = retry_ms if self.retry_ms is None else min(self.retry_ms, retry_ms)
+
+    def unpause(self) -> None:
+        """Trade normally again: entries are placed."""
+        self.paused_ms = self.retry_ms = None
+
+    def placeable(self, piece: Piece) -> bool:
+        """Whether ``piece`` may rest now: anything while trading, only exits while paused.
+
+        An entry that already rests when the pair pauses keeps resting.
+        """
+        return self.paused_ms is None or piece.lot is not None or piece.order_id is not None
 
     def in_bounds(self, slot: int) -> bool:
         """Whether ``slot`` lies within the grid's bounds."""
@@ -311,11 +340,17 @@ class PairGrid:
             "rebalances": self.rebalances,
             "last_rebalance": self.last_rebalance,
             "stopped": self.stopped,
+            "paused_ms": self.paused_ms,
+            "retry_ms": self.retry_ms,
         }
 
     @classmethod
     def from_dict(cls, symbol: str, data: dict[str, Any]) -> PairGrid:
-        """The pair's grid as :meth:`to_dict` wrote it (``inventory`` is derived, not read)."""
+        """The pair's grid as :meth:`to_dict` wrote it (``inventory`` is derived, not read).
+
+        A state saved before pauses existed (no ``paused_ms``, ``retry_ms``) is not paused.
+        """
+        paused, retry = data.get("paused_ms"), data.get("retry_ms")
         pieces = {int(number): Piece.from_dict(piece) for number, piece in data["pieces"].items()}
         highest = data["highest_slot"]
         return cls(
@@ -341,4 +376,6 @@ class PairGrid:
             rebalances=int(data["rebalances"]),
             last_rebalance=data["last_rebalance"],
             stopped=data["stopped"],
+            paused_ms=None if paused is None else int(paused),
+            retry_ms=None if retry is None else int(retry),
         )

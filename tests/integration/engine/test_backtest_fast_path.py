@@ -28,7 +28,7 @@ from backtest_runs import (
     risk_setups,
     run,
 )
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from quantbot.engine.risk_setup import RiskSetup
@@ -51,9 +51,11 @@ def _assert_fast_path_matches(
     assert fast.events_processed < slow.events_processed  # the fast path did skip bars
     if risk is None:
         assert len(fast.fills) > 0
-    else:
-        assert not fast.risk_events.empty  # the risk manager had something to do
     assert_same_run(fast, slow)
+    if risk is not None:
+        # Only runs where the risk manager had something to do count as examples (a
+        # quiet market may cross no limit); hypothesis draws others in their place.
+        assume(not fast.risk_events.empty)
 
 
 @settings(max_examples=10)

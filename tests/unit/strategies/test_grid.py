@@ -19,9 +19,11 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from quantbot.core import ClientOrderId, Fill, Order, OrderType, Side
+from quantbot.core import ClientOrderId, Fill, Order, OrderState, OrderType, Side
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.results import BacktestResult
+from quantbot.engine.risk_setup import RiskSetup
+from quantbot.risk import BrakeLevel, LossLimits, OperationalLimits, RiskLimits
 from quantbot.strategies import Bar, MarketHistory, Strategy, StrategyContext, WakeMasks
 from quantbot.strategies.grid import Grid, GridSetupError, GridStateError
 from quantbot.strategies.grid_params import GridParams
@@ -94,7 +96,8 @@ class Observed(Grid):
     """The grid, observed: its orders and, after every hook, its open orders and holdings.
 
     ``checks`` holds (hook, now_ms, open orders of the strategy, {symbol: (inventory
-    the grid tracks, position of the account book)}).
+    the grid tracks, position of the account book)}); ``recentres`` every
+    ``last_rebalance`` record, in order.
     """
 
     def __init__(self, params: GridParams, symbols: Sequence[str] = (SYMBOL,)) -> None:
@@ -102,10 +105,15 @@ class Observed(Grid):
         self.orders: list[tuple[int, Order]] = []
         self.cancels: list[tuple[int, ClientOrderId]] = []
         self.checks: list[tuple[str, int, int, dict[str, tuple[float, float]]]] = []
+        self.recentres: list[dict[str, Any]] = []
 
     def _check(self, hook: str, ctx: StrategyContext) -> None:
         holdings = {s: (p.inventory()[0], ctx.position(s).qty) for s, p in self.pairs.items()}
         self.checks.append((hook, ctx.now_ms, len(ctx.open_orders()), holdings))
+        for pair in self.pairs.values():
+            record = pair.last_rebalance
+            if record is not None and not any(record is seen for seen in self.recentres):
+                self.recentres.append(record)
 
     def on_candle(self, bar: Bar, ctx: StrategyContext) -> None:
         super().on_candle(bar, _Spy(ctx, self))  # type: ignore[arg-type]
@@ -122,6 +130,10 @@ class Observed(Grid):
     def on_price_alert(self, bar: Bar, ctx: StrategyContext) -> None:
         super().on_price_alert(bar, _Spy(ctx, self))  # type: ignore[arg-type]
         self._check("on_price_alert", ctx)
+
+    def on_timer(self, name: str, ctx: StrategyContext) -> None:
+        super().on_timer(name, _Spy(ctx, self))  # type: ignore[arg-type]
+        self._check("on_timer", ctx)
 
     def submitted(self, at_ms: int | None = None) -> list[Order]:
         return [o for t, o in self.orders if at_ms is None or t == at_ms]
@@ -508,6 +520,7 @@ class Restarted(Strategy):
 
     name = "restarted"
     Params = GridParams
+    breaker_policy = Grid.breaker_policy
 
     def __init__(
         self, params: GridParams, at_ms: int, restart: Restart = restart_through_json
@@ -540,6 +553,9 @@ class Restarted(Strategy):
 
     def on_price_alert(self, bar: Bar, ctx: StrategyContext) -> None:
         self._current(ctx).on_price_alert(bar, ctx)
+
+    def on_timer(self, name: str, ctx: StrategyContext) -> None:
+        self._current(ctx).on_timer(name, ctx)
 
 
 RESTART_PATH = _path(
@@ -692,3 +708,218 @@ def test_settings_for_a_pair_not_traded_are_left_unused() -> None:
     run_backtest(_data(rows), [grid], BacktestConfig(100_000, fill_model=NO_COSTS))
 
     assert _limits(grid.submitted(), Side.BUY) == pytest.approx([level(-k) for k in (1, 2, 3)])
+
+
+# -- risk pauses ---------------------------------------------------------------------------------
+
+HOUR_MS = 3_600_000
+WIDE = RiskLimits(
+    max_order_size_usd=1e9,
+    max_total_exposure_pct=100.0,
+    max_single_pair_exposure_pct=100.0,
+    max_correlated_exposure_pct=100.0,
+    max_capital_per_exchange_pct=100.0,
+    reserve_cash_pct=0.0,
+)
+RISKY: dict[str, Any] = {**GRID, "order_size_usd": 1_000.0}
+"""Orders of 1,000 USDT on 10,000 of capital: a fall of a few levels is a loss of 0.2 %."""
+RESUME_HOURS = 2.0
+
+
+def _risk(*, daily: float = 50.0, brakes: tuple[BrakeLevel, ...] = ()) -> RiskSetup:
+    return RiskSetup(
+        limits=WIDE,
+        loss_limits=LossLimits(
+            daily_loss_limit_pct=daily,
+            weekly_loss_limit_pct=60.0,
+            monthly_loss_limit_pct=90.0,
+            reduce_position_sizes_by_pct=50.0,
+            recovery_period_hours=6.0,
+            resume_after_hours=RESUME_HOURS,
+        ),
+        brake_levels=brakes,
+        operational=OperationalLimits(),
+        timezone="UTC",
+        check_interval_s=60,
+    )
+
+
+def _run_risky(
+    rows: Sequence[Row],
+    setup: RiskSetup,
+    *,
+    skip: bool = True,
+    model: FillModel = NO_COSTS,
+    **params: Any,
+) -> tuple[BacktestResult, Observed]:
+    grid = Observed(GridParams(**{**RISKY, **params}))
+    config = BacktestConfig(10_000, fill_model=model, risk=setup, skip_idle_bars=skip)
+    return run_backtest(_data(rows), [grid], config), grid
+
+
+def _assert_same(fast: BacktestResult, slow: BacktestResult) -> None:
+    pd.testing.assert_frame_equal(fast.fills, slow.fills)
+    pd.testing.assert_frame_equal(fast.rejections, slow.rejections)
+    pd.testing.assert_frame_equal(fast.risk_events, slow.risk_events)
+
+
+BREAK_PATH = _path(_walk(100, 97, 99.25) + [99.25] * 60 + _walk(99.25, 98.5) + [98.5] * 200)
+"""Buys at levels -1 and -2, then a 0.2 % daily loss at 97.5 trips the breaker while the
+third entry rests; during the break the dip to 97 passes that entry's level and the
+bounce to 99.25 passes one exit's; the price rests at 98.5 through the resume."""
+
+
+def test_a_daily_break_keeps_the_inventory_holds_entries_back_and_re_lays_after_the_resume(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    setup = _risk(daily=0.2)
+    with caplog.at_level(logging.INFO, logger="quantbot.strategies.grid"):
+        result, grid = _run_risky(BREAK_PATH, setup)
+
+    events, fills = result.risk_events, result.fills
+    (trip_ms,) = events.loc[events["kind"] == "DAILY_CIRCUIT_BREAK", "ts_ms"].tolist()
+    (resume_ms,) = events.loc[events["kind"] == "RESUMED", "ts_ms"].tolist()
+    assert resume_ms == trip_ms + RESUME_HOURS * HOUR_MS
+    # The trip cancels the third entry and both exits; the inventory stays, nothing is sold.
+    before = [o for t, o in grid.orders if t < trip_ms]
+    assert [o.state for o in before if o.side is Side.BUY] == [
+        OrderState.FILLED,
+        OrderState.FILLED,
+        OrderState.CANCELED,
+    ]
+    exits = [o for o in before if o.side is Side.SELL]
+    assert [o.state for o in exits] == [OrderState.CANCELED] * 2
+    held = fills.loc[fills["ts_ms"] < trip_ms, "qty"].sum()
+    at_trip = [c for c in grid.checks if c[1] == trip_ms]
+    assert [hook for hook, *_ in at_trip] == ["on_order_update"] * 3
+    assert all(holdings[SYMBOL] == pytest.approx((held, held)) for *_, holdings in at_trip)
+    assert not (fills["ts_ms"] == trip_ms).any()  # no sale at the next open
+
+    # During the break: the exits rest again from the next bar, one sells; no entry rests.
+    during = [(t, o) for t, o in grid.orders if trip_ms <= t < resume_ms]
+    probes = [(t, o) for t, o in during if o.side is Side.BUY]
+    assert [t for t, _ in probes] == [trip_ms + MINUTE_MS, trip_ms + MINUTE_MS + HOUR_MS]
+    assert all(o.state is OrderState.REJECTED for _, o in probes)  # one refusal a retry
+    assert result.rejections["check"].tolist() == ["circuit_breaker"] * 2
+    replaced = [(t, o.price, o.qty) for t, o in during if o.side is Side.SELL]
+    assert replaced == [(trip_ms + MINUTE_MS, o.price, o.qty) for o in exits]
+    sold = fills[(fills["ts_ms"] >= trip_ms) & (fills["ts_ms"] < resume_ms)]
+    assert sold["side"].tolist() == ["sell"]
+    assert sold["price"].tolist() == pytest.approx([level(-1)])
+    (trip,) = grid.round_trips
+    assert (trip.kind, trip.exit_trade_id) == ("grid", sold["trade_id"].iloc[0])
+    assert not ((fills["side"] == "buy") & (fills["ts_ms"] >= trip_ms)).any()
+
+    # The first retry after the resume re-lays the grid around the price: halved
+    # entries (recovery mode), the inventory carried at full size (closing).
+    relay_ms = trip_ms + MINUTE_MS + 2 * HOUR_MS
+    (recentre,) = grid.recentres
+    assert (recentre["reason"], recentre["ts_ms"], recentre["to_centre"]) == (
+        "resume",
+        relay_ms,
+        98.5,
+    )
+    (record,) = [r for r in caplog.records if getattr(r, "event", None) == "GRID_REBALANCE"]
+    assert (record.__dict__["reason"], record.__dict__["paused_ms"]) == ("resume", trip_ms)
+    probe, *relaid = grid.submitted(relay_ms)
+    assert (probe.side, probe.state) == (Side.BUY, OrderState.CANCELED)  # passed, withdrawn
+    assert probe.price == pytest.approx(level(-1, 98.5))
+    entries = [o for o in relaid if o.side is Side.BUY]
+    assert _limits(entries, Side.BUY) == pytest.approx([level(-k, 98.5) for k in (1, 2, 3)])
+    for order in entries:
+        assert order.qty == pytest.approx(RISKY["order_size_usd"] / 2 / (order.price or 0))
+    (carried,) = [o for o in relaid if o.side is Side.SELL]
+    assert carried.price == pytest.approx(level(1, 98.5))
+    assert carried.qty == pytest.approx(held - sold["qty"].sum())
+    assert all(o.is_open for o in relaid)
+    assert grid.pairs[SYMBOL].paused_ms is None
+
+    slow, _ = _run_risky(BREAK_PATH, setup, skip=False)
+    _assert_same(result, slow)
+
+
+BRAKE_PATH = _path(
+    _walk(100, 96.75)
+    + [97.0, 97.25, 97.5, 97.75, 98.03]
+    + [98.03] * 60
+    + _walk(98.03, 99.5)
+    + [99.5] * 100
+)
+"""Three buys, then the lowest lot's exit sells at 98.03 while the brake stops opening
+(the lots above are under water); the rise to 99.5 releases it."""
+
+
+def test_an_entry_a_brake_refuses_pauses_the_grid_with_one_refusal_a_retry() -> None:
+    brakes = (BrakeLevel(drawdown_pct=0.01), BrakeLevel(drawdown_pct=0.02, stop_opening=True))
+    setup = _risk(brakes=brakes)
+    interval_ms = 30 * MINUTE_MS
+
+    result, grid = _run_risky(BRAKE_PATH, setup, model=FEES, resume_check_interval_s=1_800)
+
+    events, fills, rejections = result.risk_events, result.fills, result.rejections
+    (release_ms,) = events.loc[
+        (events["kind"] == "DRAWDOWN_BRAKE") & (events["level"] == 0), "ts_ms"
+    ].tolist()
+    sale = fills[fills["side"] == "sell"].iloc[0]
+    refused_ms = int(sale["ts_ms"]) + MINUTE_MS  # the sale re-adds its slot's entry
+    assert sale["price"] == pytest.approx(level(-2))
+    # One refusal pauses the grid; then one probe a retry until the brake lets go.
+    times = rejections["ts_ms"].tolist()
+    assert times == list(range(refused_ms, release_ms, interval_ms))
+    assert set(rejections["check"]) == {"drawdown_brake"}
+    relay_ms = times[-1] + interval_ms
+    paused = [o for t, o in grid.orders if refused_ms <= t < relay_ms and o.side is Side.BUY]
+    assert all(o.state is OrderState.REJECTED for o in paused)
+    # The exits still sell while paused.
+    assert ((fills["side"] == "sell") & (fills["ts_ms"].between(refused_ms, relay_ms))).any()
+    (recentre,) = grid.recentres
+    assert (recentre["reason"], recentre["ts_ms"], recentre["to_centre"]) == (
+        "resume",
+        relay_ms,
+        99.5,
+    )
+    entries = [o for o in grid.submitted(relay_ms)[1:] if o.side is Side.BUY]
+    assert _limits(entries, Side.BUY) == pytest.approx([level(-k, 99.5) for k in (1, 2, 3)])
+    for order in entries:  # the brake is off: full size
+        assert order.qty == pytest.approx(RISKY["order_size_usd"] / (order.price or 0))
+
+    slow, _ = _run_risky(BRAKE_PATH, setup, skip=False, model=FEES, resume_check_interval_s=1_800)
+    _assert_same(result, slow)
+
+
+@pytest.mark.parametrize("after_trip_min", [1, 5, 30, 61, 120])
+def test_a_grid_restarted_during_a_break_makes_the_orders_and_fills_of_one_never_stopped(
+    after_trip_min: int,
+) -> None:
+    setup = _risk(daily=0.2)
+    params = GridParams(**RISKY)
+    config = BacktestConfig(10_000, fill_model=FEES, risk=setup)
+    data = _data(BREAK_PATH)
+    plain = Grid(params, symbols=[SYMBOL], strategy_id="grid")
+    expected = run_backtest(data, [plain], config)
+    (trip_ms,) = expected.risk_events.loc[
+        expected.risk_events["kind"] == "DAILY_CIRCUIT_BREAK", "ts_ms"
+    ].tolist()
+    restarted = Restarted(params, trip_ms + after_trip_min * MINUTE_MS)
+
+    result = run_backtest(data, [restarted], config)
+
+    assert restarted.restarted_ms is not None
+    assert restarted.restarted_ms < trip_ms + RESUME_HOURS * HOUR_MS + 2 * MINUTE_MS
+    assert plain.pairs[SYMBOL].last_rebalance is not None  # the pause did end
+    pd.testing.assert_frame_equal(result.fills, expected.fills)
+    pd.testing.assert_frame_equal(result.rejections, expected.rejections)
+    assert restarted.grid.state() == plain.state()
+
+
+def test_a_state_saved_before_pauses_existed_restores_a_grid_that_trades() -> None:
+    _, grid = _run(_path(_walk(100, 97.5)))
+    state = json.loads(json.dumps(grid.state()))
+    for pair in state["pairs"].values():
+        del pair["paused_ms"], pair["retry_ms"]
+    fresh = Grid(GridParams(**GRID), symbols=[SYMBOL])
+
+    fresh.restore(state)
+
+    assert fresh.pairs[SYMBOL].paused_ms is None
+    assert fresh.pairs[SYMBOL].retry_ms is None
