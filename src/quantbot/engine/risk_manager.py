@@ -251,7 +251,9 @@ class RiskManager:
             RecoveryResizeCheck(self.breaker),
         ]
         if self.brakes is not None:
-            breaker_checks.append(DrawdownBrakeCheck(self.brakes))
+            breaker_checks.append(
+                DrawdownBrakeCheck(self.brakes, leverage_cap=setup.limits.leverage_cap)
+            )
         rules = portfolio_rule_checks(setup.limits, breaker_checks=breaker_checks)
         self._checks: list[PreTradeCheck] = [*rules, LotSizeCheck(), MinNotionalCheck()]
         self.rule_names = frozenset(check.name for check in rules)

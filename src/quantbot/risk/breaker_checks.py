@@ -35,6 +35,7 @@ from quantbot.risk.circuit_breaker import CircuitBreaker
 from quantbot.risk.drawdown_brakes import DrawdownBrakes
 from quantbot.risk.exposure import opening_qty
 from quantbot.risk.operational_breakers import ApiErrorBreaker
+from quantbot.risk.portfolio_rules import LeverageCapCheck
 from quantbot.risk.risk_events import iso_ms
 
 __all__ = [
@@ -79,20 +80,45 @@ class RecoveryResizeCheck:
 
 
 class DrawdownBrakeCheck:
-    """The drawdown brake level's order size factor, and its stop on opening orders."""
+    """The drawdown brake level's order size factor, leverage factor and stop on opening.
+
+    Args:
+        brakes: the drawdown brakes.
+        leverage_cap: the portfolio's leverage cap (``leverage_cap`` of the limits); a
+            level's ``leverage_factor`` lowers it, so that an order may not take the
+            portfolio's leverage past ``leverage_cap x leverage_factor``. None leaves
+            leverage to the portfolio rules.
+    """
 
     name = "drawdown_brake"
 
-    def __init__(self, brakes: DrawdownBrakes) -> None:
+    def __init__(self, brakes: DrawdownBrakes, *, leverage_cap: float | None = None) -> None:
         self._brakes = brakes
+        self._leverage_cap = leverage_cap
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
-        """Pass only closing orders at a stopping level; else scale the opening quantity."""
+        """Pass only closing orders at a stopping level; else scale, then cap leverage."""
         brake = self._brakes.current()
         why = f"drawdown brake level {self._brakes.level} ({brake.drawdown_pct:g} % from peak)"
         if brake.stop_opening:
             return _closing_only(self.name, intent, state, why)
-        return _scale_opening(self.name, intent, state, brake.order_size_factor, why)
+        scaled = _scale_opening(self.name, intent, state, brake.order_size_factor, why)
+        if (
+            scaled.action is CheckAction.REJECT
+            or self._leverage_cap is None
+            or brake.leverage_factor >= 1.0
+        ):
+            return scaled
+        braked = LeverageCapCheck(self._leverage_cap * brake.leverage_factor)
+        verdict = braked.check(scaled.intent, state)
+        if verdict.action is CheckAction.REJECT:
+            return CheckDecision(
+                self.name,
+                CheckAction.REJECT,
+                intent,
+                f"{why}: leverage x {brake.leverage_factor:g}, {verdict.reason}",
+            )
+        return scaled
 
 
 class ExchangePauseCheck:

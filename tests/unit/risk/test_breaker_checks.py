@@ -19,6 +19,8 @@ from quantbot.risk.drawdown_brakes import DrawdownBrakes
 from quantbot.risk.operational_breakers import ApiErrorBreaker
 
 from ._state import State, intent
+from .portfolio_fakes import BTC_PERP, Portfolio
+from .portfolio_fakes import order as portfolio_order
 from factories import SYMBOL
 
 T0 = 1_704_067_200_000  # Monday 2024-01-01
@@ -265,3 +267,28 @@ def test_closing_orders_always_pass_whole_and_opening_never_grows(
     allowed = closing + (order.qty - closing) * factor
     passed = 0.0 if outcome.intent is None else outcome.intent.qty
     assert closing - 1e-9 <= passed <= allowed + 1e-9
+
+
+def test_a_brake_level_lowers_the_leverage_cap_by_its_factor() -> None:
+    # Equity 10,000 and a 20,000 perpetual position: leverage 2; a further 4,000 would
+    # make it 2.4, within the cap of 3 but beyond 3 x 0.6 = 1.8 once level 2 engages.
+    state = Portfolio(positions={BTC_PERP: 20_000.0})
+    order = portfolio_order(BTC_PERP, Side.BUY, 4_000.0)
+
+    assert DrawdownBrakeCheck(_brakes(1), leverage_cap=3.0).check(order, state).action is (
+        CheckAction.APPROVE
+    )
+    # level 2 halves the order (2,000 more: leverage 2.2) and then caps leverage at 1.8
+    braked = DrawdownBrakeCheck(_brakes(2), leverage_cap=3.0).check(order, state)
+    assert braked.action is CheckAction.REJECT
+    assert braked.reason.startswith("drawdown brake level 2 (10 % from peak): leverage x 0.6, ")
+    assert "leverage_cap 1.8" in braked.reason
+    # without a cap to lower, the brake only halves the order
+    halved = DrawdownBrakeCheck(_brakes(2)).check(order, state)
+    assert halved.action is CheckAction.AMEND
+    assert halved.intent.qty == pytest.approx(2_000.0)
+    # closing orders pass whatever the leverage
+    closing = portfolio_order(BTC_PERP, Side.SELL, 5_000.0)
+    assert DrawdownBrakeCheck(_brakes(2), leverage_cap=3.0).check(closing, state).action is (
+        CheckAction.APPROVE
+    )
