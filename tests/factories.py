@@ -23,6 +23,7 @@ from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.data.synthetic import generate_market
 from quantbot.engine.backtest import BacktestData
 from quantbot.engine.instruments import instrument_for
+from quantbot.risk import RiskLimits
 
 STRATEGY = StrategyId("grid_btc")
 ORDER_ID = ClientOrderId("grid_btc-0a1b2c3d-1")
@@ -132,3 +133,14 @@ def make_backtest_data(
     arrays = {s: OhlcvArrays.from_frame(market.candles[s]) for s in symbols}
     instruments = {s: instrument_for(s, float(arrays[s].close[0])) for s in symbols}
     return BacktestData("1m", arrays, instruments)
+
+
+WIDE_RISK_LIMITS = RiskLimits(
+    max_order_size_usd=1e9,
+    max_total_exposure_pct=100.0,
+    max_single_pair_exposure_pct=100.0,
+    max_correlated_exposure_pct=100.0,
+    max_capital_per_exchange_pct=100.0,
+    reserve_cash_pct=0.0,
+)
+"""Portfolio limits no test order reaches, for tests of the breakers alone."""

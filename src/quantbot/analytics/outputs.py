@@ -46,7 +46,7 @@ from quantbot.analytics.report import PlotlyJsMode, write_report
 from quantbot.analytics.result_frames import fills_frame, trades_frame
 from quantbot.analytics.summary import summary_document
 from quantbot.data import timeframe_ms
-from quantbot.engine.results import BacktestResult
+from quantbot.engine.results import RISK_EVENT_COLUMNS, BacktestResult
 
 __all__ = [
     "FILLS_CSV_COLUMNS",
@@ -92,17 +92,7 @@ FILLS_CSV_COLUMNS = (
 """Columns of ``fills.csv``, in order (issue 5, plus ``fee_currency`` and the ``trade_id``
 that strategies' records such as a grid's round trips link to)."""
 
-RISK_EVENTS_CSV_COLUMNS = (
-    "time",
-    "kind",
-    "value",
-    "limit",
-    "level",
-    "subject",
-    "action",
-    "reason",
-    "positions_closed",
-)
+RISK_EVENTS_CSV_COLUMNS = ("time", *RISK_EVENT_COLUMNS[1:])
 """Columns of ``risk_events.csv``, in order: the ``risk_events`` entries of ``summary.json``."""
 
 REJECTIONS_CSV_COLUMNS = ("time", "strategy", "symbol", "side", "qty", "check", "reason")

@@ -25,11 +25,13 @@ from quantbot.engine.backtest import RISK_CLOSE_PREFIX, BacktestConfig, Backtest
 from quantbot.engine.loading import from_files
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
-from quantbot.risk import LossLimits, OperationalLimits, RiskLimits
+from quantbot.risk import LossLimits, OperationalLimits
 from quantbot.strategies import StrategyContext, create_strategy
 from quantbot.strategies.grid import Grid
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel
+
+from factories import WIDE_RISK_LIMITS
 
 BTC = "BTC/USDT"
 MINUTE_MS = 60_000
@@ -40,14 +42,7 @@ END_MS = START_MS + 14 * DAY_MS
 CAPITAL = 100_000.0
 ORDER_SIZE = 0.4  # BTC, about 42,000 USDT: a 1.2 % move is a 0.5 % daily loss
 DAILY_LIMIT_PCT = 0.5
-WIDE = RiskLimits(
-    max_order_size_usd=1e9,
-    max_total_exposure_pct=100.0,
-    max_single_pair_exposure_pct=100.0,
-    max_correlated_exposure_pct=100.0,
-    max_capital_per_exchange_pct=100.0,
-    reserve_cash_pct=0.0,
-)
+WIDE = WIDE_RISK_LIMITS
 GRID = {"num_grids": 20, "grid_spacing_pct": 0.5, "order_size_usd": 1_000.0}
 
 

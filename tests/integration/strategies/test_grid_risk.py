@@ -40,10 +40,12 @@ from quantbot.engine.backtest import RISK_CLOSE_PREFIX, BacktestConfig, Backtest
 from quantbot.engine.loading import from_files
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
-from quantbot.risk import LossLimits, OperationalLimits, RiskLimits
+from quantbot.risk import LossLimits, OperationalLimits
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel, MarginModel
 from unit.strategies.test_grid import Observed
+
+from factories import WIDE_RISK_LIMITS
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -53,14 +55,7 @@ END_MS = START_MS + 14 * DAY_MS
 CAPITAL = 100_000.0
 ORDER_USD = 2_000.0
 GRID: dict[str, Any] = {"num_grids": 20, "grid_spacing_pct": 0.5, "order_size_usd": ORDER_USD}
-WIDE = RiskLimits(
-    max_order_size_usd=1e9,
-    max_total_exposure_pct=100.0,
-    max_single_pair_exposure_pct=100.0,
-    max_correlated_exposure_pct=100.0,
-    max_capital_per_exchange_pct=100.0,
-    reserve_cash_pct=0.0,
-)
+WIDE = WIDE_RISK_LIMITS
 
 
 def _setup(

@@ -26,19 +26,12 @@ from quantbot.strategies import Bar, Strategy, StrategyContext
 from quantbot.venues.simulated import FillModel
 
 from .strategies_for_tests import Scripted
-from factories import MINUTE_MS, START_MS, SYMBOL, make_instrument, make_ohlcv
+from factories import MINUTE_MS, START_MS, SYMBOL, WIDE_RISK_LIMITS, make_instrument, make_ohlcv
 
 Row = tuple[float, float, float, float, float]
 ETH = "ETH/USDT"
 FREE = FillModel(maker_fee_pct=0, taker_fee_pct=0, slippage_pct=0, max_volume_share=None)
-WIDE = RiskLimits(
-    max_order_size_usd=1e9,
-    max_total_exposure_pct=100.0,
-    max_single_pair_exposure_pct=100.0,
-    max_correlated_exposure_pct=100.0,
-    max_capital_per_exchange_pct=100.0,
-    reserve_cash_pct=0.0,
-)
+WIDE = WIDE_RISK_LIMITS
 
 
 class Keeper(Scripted):

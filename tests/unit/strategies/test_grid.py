@@ -23,13 +23,13 @@ from quantbot.core import ClientOrderId, Fill, Order, OrderState, OrderType, Sid
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
-from quantbot.risk import BrakeLevel, LossLimits, OperationalLimits, RiskLimits
+from quantbot.risk import BrakeLevel, LossLimits, OperationalLimits
 from quantbot.strategies import Bar, MarketHistory, Strategy, StrategyContext, WakeMasks
 from quantbot.strategies.grid import Grid, GridSetupError, GridStateError
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel, MarginModel
 
-from factories import MINUTE_MS, SYMBOL, make_instrument, make_ohlcv
+from factories import MINUTE_MS, SYMBOL, WIDE_RISK_LIMITS, make_instrument, make_ohlcv
 
 PERP = "BTC/USDT:USDT"
 NO_COSTS = FillModel(maker_fee_pct=0, taker_fee_pct=0, slippage_pct=0, max_volume_share=None)
@@ -713,14 +713,7 @@ def test_settings_for_a_pair_not_traded_are_left_unused() -> None:
 # -- risk pauses ---------------------------------------------------------------------------------
 
 HOUR_MS = 3_600_000
-WIDE = RiskLimits(
-    max_order_size_usd=1e9,
-    max_total_exposure_pct=100.0,
-    max_single_pair_exposure_pct=100.0,
-    max_correlated_exposure_pct=100.0,
-    max_capital_per_exchange_pct=100.0,
-    reserve_cash_pct=0.0,
-)
+WIDE = WIDE_RISK_LIMITS
 RISKY: dict[str, Any] = {**GRID, "order_size_usd": 1_000.0}
 """Orders of 1,000 USDT on 10,000 of capital: a fall of a few levels is a loss of 0.2 %."""
 RESUME_HOURS = 2.0

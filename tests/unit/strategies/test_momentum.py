@@ -26,7 +26,7 @@ from quantbot.engine.history import CandleHistory
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
 from quantbot.indicators import atr
-from quantbot.risk import LossLimits, OperationalLimits, RiskLimits
+from quantbot.risk import LossLimits, OperationalLimits
 from quantbot.strategies.base import MarketHistory
 from quantbot.strategies.momentum import Momentum
 from quantbot.strategies.momentum_params import MomentumParams
@@ -35,7 +35,7 @@ from quantbot.strategies.momentum_trade import DecisionAction, ExitReason
 from quantbot.venues.simulated import FillModel, MarginModel
 from unit.engine.strategies_for_tests import Recorded, Scripted
 
-from factories import START_MS, make_instrument, make_ohlcv
+from factories import START_MS, WIDE_RISK_LIMITS, make_instrument, make_ohlcv
 
 SPOT, ETH = "BTC/USDT", "ETH/USDT"
 PERPS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT", "XRP/USDT:USDT")
@@ -492,16 +492,8 @@ def test_a_position_the_circuit_breaker_closes_ends_with_reason_circuit_breaker(
     # stop, 1.5 ATRs away, is reached; the risk manager closes the trade at market.
     data = market({SPOT: [*FLAT, 99.6, 99.2, 98.8, 98.8, 98.8, 98.8]})
     strategy = Injected({SPOT: {"enter_long": [ENTRY]}})
-    wide = RiskLimits(
-        max_order_size_usd=1e9,
-        max_total_exposure_pct=100.0,
-        max_single_pair_exposure_pct=100.0,
-        max_correlated_exposure_pct=100.0,
-        max_capital_per_exchange_pct=100.0,
-        reserve_cash_pct=0.0,
-    )
     risk = RiskSetup(
-        limits=wide,
+        limits=WIDE_RISK_LIMITS,
         loss_limits=LossLimits(daily_loss_limit_pct=0.2),
         brake_levels=(),
         operational=OperationalLimits(),
