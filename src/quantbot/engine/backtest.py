@@ -854,6 +854,11 @@ class _Engine:
         if bar >= 0:
             self._now_ms = int(self.ts[bar]) + self.period_ms
 
+    def take_profit_factor(self) -> float:
+        if self.risk is None or self.risk.brakes is None:
+            return 1.0
+        return self.risk.brakes.current().take_profit_factor
+
     def last_price(self, symbol: str) -> float:
         """The latest price known now: the bar's close, or the first open before it."""
         if self.bar < 0:

@@ -62,6 +62,10 @@ class EngineView(Protocol):
         """The rolling correlation's groups of base assets now."""
         ...
 
+    def take_profit_factor(self) -> float:
+        """The drawdown brakes' take-profit factor now (1.0 without brakes)."""
+        ...
+
     def submit(self, strategy: Strategy, intent: OrderIntent) -> Order | None:
         """Pass an order through the chain to the venue."""
         ...
@@ -237,6 +241,10 @@ class BacktestContext:
     def last_price(self, symbol: str) -> float:
         """Latest close of ``symbol``."""
         return self._engine.last_price(symbol)
+
+    def take_profit_factor(self) -> float:
+        """The drawdown brakes' take-profit factor now (1.0 without brakes)."""
+        return self._engine.take_profit_factor()
 
     def equity(self) -> float:
         """The strategy's capital plus its P&L, perpetuals at the mark."""

@@ -173,6 +173,14 @@ class StrategyContext(Protocol):
         """Close of the latest closed base bar of ``symbol``."""
         ...
 
+    def take_profit_factor(self) -> float:
+        """The share of its usual take-profit distance a strategy should aim at now.
+
+        1.0 normally; less while the risk manager's drawdown brakes are engaged (0.7 from
+        level 1 by default), so that a strategy in a drawdown banks smaller gains sooner.
+        """
+        ...
+
     def equity(self) -> float:
         """This strategy's capital plus its P&L marked at the latest closes."""
         ...

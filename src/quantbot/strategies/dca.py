@@ -12,7 +12,11 @@ engine skips the candles in between:
   ``max_safety_orders`` per deal. A safety order the pre-trade checks refuse (not
   enough quote left) ends the averaging for that deal.
 - **Take profit.** A limit sell of the whole position ``take_profit_pct`` above the
-  average entry, re-placed whenever a buy fills (the average moved).
+  average entry, re-placed whenever a buy fills (the average moved). While the risk
+  manager's drawdown brakes are engaged the distance is multiplied by their
+  take-profit factor (``ctx.take_profit_factor()``, 0.7 by default): a deal in a
+  drawdown banks a smaller gain sooner. The trailing activation level keeps the full
+  distance, so that a trailing exit never sells below the entry.
 - **Stop-loss** (optional, ``stop_loss_pct``). A stop sell of the whole position that
   far below the average entry, re-placed with the take profit.
 - **Trailing take profit** (optional, ``trailing_deviation_pct``). No take-profit
@@ -290,7 +294,7 @@ class Dca(Strategy):
             deal.trailing_stop = self._exit(ctx, symbol, qty, "trailing_stop", stop_price=trail)
             return
         if p.trailing_deviation_pct is None:
-            target = average * (1.0 + p.take_profit_pct / 100.0)
+            target = average * (1.0 + p.take_profit_pct * ctx.take_profit_factor() / 100.0)
             deal.take_profit = self._exit(ctx, symbol, qty, "take_profit", price=target)
         if p.stop_loss_pct is not None:
             stop = average * (1.0 - p.stop_loss_pct / 100.0)

@@ -17,11 +17,15 @@ from pydantic import ValidationError
 from quantbot.core import Order, OrderType, Side
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.results import BacktestResult
+from quantbot.engine.risk_setup import RiskSetup
 from quantbot.indicators import rsi
 from quantbot.risk import (
+    BrakeLevel,
     CheckAction,
     CheckChain,
     CheckDecision,
+    LossLimits,
+    OperationalLimits,
     OrderIntent,
     PreTradeState,
     venue_rule_checks,
@@ -30,7 +34,7 @@ from quantbot.strategies.dca import Dca, DcaParams
 from quantbot.venues.simulated import FillModel
 from unit.engine.strategies_for_tests import Recorded
 
-from factories import MINUTE_MS, SYMBOL, make_instrument, make_ohlcv
+from factories import MINUTE_MS, SYMBOL, WIDE_RISK_LIMITS, make_instrument, make_ohlcv
 
 PERP = "BTC/USDT:USDT"
 NO_COSTS = FillModel(maker_fee_pct=0, taker_fee_pct=0, slippage_pct=0, max_volume_share=None)
@@ -312,3 +316,42 @@ def test_incoherent_parameters_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         DcaParams.model_validate(params)
+
+
+def test_take_profits_placed_while_the_drawdown_brakes_are_on_aim_nearer() -> None:
+    # 800 USDT bought on the way down from 100 to 70 on a 1,000 USDT account: the
+    # account falls past 0.5 % from its peak, which engages the brake's first level.
+    rows = _path(_line(100, 70, 0.25))
+    data = BacktestData(
+        "1m", {SYMBOL: make_ohlcv(rows)}, {SYMBOL: make_instrument(tick_size=None, lot_size=None)}
+    )
+    strategy = Recorded(Dca(DcaParams(**LADDER), symbols=[SYMBOL]))
+    risk = RiskSetup(
+        limits=WIDE_RISK_LIMITS,
+        loss_limits=LossLimits(
+            daily_loss_limit_pct=50, weekly_loss_limit_pct=60, monthly_loss_limit_pct=70
+        ),
+        brake_levels=(
+            BrakeLevel(drawdown_pct=0.5, take_profit_factor=0.7),
+            BrakeLevel(drawdown_pct=90.0, take_profit_factor=0.7, stop_opening=True),
+        ),
+        operational=OperationalLimits(),
+        timezone="UTC",
+        check_interval_s=60,
+    )
+
+    result = run_backtest(data, [strategy], BacktestConfig(1_000, fill_model=NO_COSTS, risk=risk))
+
+    [brake] = result.risk_events[result.risk_events["kind"] == "DRAWDOWN_BRAKE"].itertuples()
+    buys = result.fills[result.fills["side"] == "buy"].reset_index(drop=True)
+    targets = _orders(strategy, Side.SELL, OrderType.LIMIT)
+    assert len(targets) == len(buys) == 4
+    factors = []
+    for n, target in enumerate(targets, start=1):
+        factor = target.price / _average(buys.iloc[:n]) - 1.0
+        factors.append(round(factor * 100, 9))
+    # before the brake: the full 1 %; from the first buy after it: 0.7 %
+    engaged = [t.ts_ms >= brake.ts_ms for t in targets]
+    assert engaged[0] is False
+    assert engaged[-1] is True
+    assert factors == [0.7 if on else 1.0 for on in engaged]
