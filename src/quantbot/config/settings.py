@@ -229,7 +229,9 @@ class RiskManagement(ConfigModel):
         2.0, gt=0, description="Largest loss one trade may risk at its stop."
     )
     max_order_size_usd: float = Field(
-        500.0, gt=0, description="Largest notional of a single order in USD."
+        500.0,
+        gt=0,
+        description="Largest notional a single order may open, in USD; a larger order is cut to it.",
     )
     max_total_exposure_pct: Percent = Field(
         60.0, gt=0, description="Largest total exposure across all positions."
