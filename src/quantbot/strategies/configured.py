@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from quantbot.config import QuantbotConfig
+from quantbot.strategies.funding_arb import pairs_of
 from quantbot.strategies.funding_arb_params import FundingArbParams
 from quantbot.strategies.grid_params import GridParams
 from quantbot.strategies.momentum_params import MomentumParams
@@ -71,15 +72,10 @@ def _funding(config: QuantbotConfig) -> StrategySpec:
     return StrategySpec(
         "funding_arb",
         FundingArbParams.from_config(section).model_dump(),
-        tuple(leg for spot in section.pairs for leg in (spot, _linear_perpetual(spot))),
+        tuple(leg for pair in pairs_of(section.pairs) for leg in pair),
         source="funding_config.yaml",
         enabled=section.enabled,
     )
-
-
-def _linear_perpetual(spot: str) -> str:
-    """``BTC/USDT`` → ``BTC/USDT:USDT``, the perpetual settled in the spot pair's quote."""
-    return f"{spot}:{spot.partition('/')[2]}"
 
 
 _FILES: tuple[Callable[[QuantbotConfig], StrategySpec], ...] = (_grid, _momentum, _funding)
