@@ -51,6 +51,8 @@ from quantbot.core.orders import (
     Order,
     OrderState,
     Transition,
+    check_rejection_reason,
+    rejected_by_check,
 )
 from quantbot.core.portfolio import Portfolio
 from quantbot.core.positions import Position
@@ -101,10 +103,12 @@ __all__ = [
     "Transition",
     "VenueOrderId",
     "WallClock",
+    "check_rejection_reason",
     "event_name",
     "is_risk_close",
     "make_client_order_id",
     "ms_to_datetime",
     "quantize_price",
     "quantize_qty",
+    "rejected_by_check",
 ]

@@ -55,6 +55,8 @@ __all__ = [
     "Order",
     "OrderState",
     "Transition",
+    "check_rejection_reason",
+    "rejected_by_check",
 ]
 
 
@@ -553,3 +555,30 @@ def _check_terms(
             raise InvalidValue(f"{where}: {name} {value}, must be > 0")
     if time_in_force is TimeInForce.POST_ONLY and order_type is not OrderType.LIMIT:
         raise InvalidValue(f"{where}: post_only applies to limit orders only, not {order_type}")
+
+
+_CHECK_REFUSAL = "refused by "
+
+
+def check_rejection_reason(check: str, reason: str) -> str:
+    """The reason an order refused by pre-trade check ``check`` is rejected with.
+
+    ``refused by <check>: <reason>``: the check's name leads, so that a strategy can tell
+    a rule that holds trading back for a while (a circuit breaker) from one that refuses
+    the order for good, without reading the reason's wording (:func:`rejected_by_check`).
+    """
+    return f"{_CHECK_REFUSAL}{check}: {reason}"
+
+
+def rejected_by_check(order: Order) -> str | None:
+    """The name of the pre-trade check that refused ``order``; None if none did.
+
+    None as well for an order rejected by a venue, whose reason is the exchange's.
+    """
+    if order.state is not OrderState.REJECTED or not order._history:
+        return None
+    reason = order._history[-1].reason
+    if not reason.startswith(_CHECK_REFUSAL):
+        return None
+    check, separator, _ = reason[len(_CHECK_REFUSAL) :].partition(": ")
+    return check if separator else None

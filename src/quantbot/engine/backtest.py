@@ -69,6 +69,7 @@ from quantbot.core import (
     StrategyId,
     TradeId,
     VenueOrderId,
+    check_rejection_reason,
     make_client_order_id,
 )
 from quantbot.data.resample import timeframe_ms
@@ -496,7 +497,13 @@ class _Engine:
         if (run.halted and not risk_close) or rejection is not None:
             reason = rejection.reason if rejection is not None else "strategy halted"
             check = rejection.check if rejection is not None else "engine"
-            order.apply(OrderRejected(client_order_id=client_order_id, ts_ms=now, reason=reason))
+            order.apply(
+                OrderRejected(
+                    client_order_id=client_order_id,
+                    ts_ms=now,
+                    reason=check_rejection_reason(check, reason),
+                )
+            )
             self._refused(strategy, intent, check, reason)
             return order
         self.venue.submit(order, decided_at=self.bar)

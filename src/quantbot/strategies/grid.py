@@ -57,10 +57,10 @@ the grid did not place (a liquidation, the risk manager's close) closes inventor
 without a resting exit (loose first) or adds loose inventory.
 
 **Risk pauses.** Two things tell the grid that the risk layer holds trading back for a
-while (a circuit breaker, a drawdown brake that stops opening, an exchange pause): an
+while (a circuit breaker, a drawdown brake, an exchange pause): an
 order of its own that someone else ended (``on_order_update``: the risk manager cancels
 every order on a daily break; a liquidation, or the venue, may too), and a refusal
-whose reason says so (:func:`~quantbot.strategies.grid_book.held_back_by_risk`). The pair
+by one of those rules (:func:`~quantbot.strategies.grid_book.held_back_by_risk`). The pair
 then *pauses* instead of dropping pieces: it keeps its inventory, each exit its lot;
 exits rest as usual (closing orders pass the breaker); entries are kept without orders,
 and no new one is tried, so a break costs one refusal, not one per piece. A retry timer

@@ -10,7 +10,7 @@ alert and retry).
 A piece the pre-trade checks refuse leaves the grid (an entry is dropped, an exit's
 inventory becomes loose, held without an order), unless a rule that only holds
 trading back for a while refused it (:func:`held_back_by_risk`: a circuit breaker, a
-drawdown brake that stops opening, an exchange pause). Then the piece is kept, every
+drawdown brake, an exchange pause). Then the piece is kept, every
 running pair is *paused* (:meth:`~quantbot.strategies.grid_state.PairGrid.pause`) and
 no further entry is tried in that pass, so a break costs one refusal, not one per
 piece. A paused pair places only its exits, which close inventory and pass those rules.
@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import Enum
 
-from quantbot.core import QTY_REL_TOL, Order, OrderState, OrderType
+from quantbot.core import QTY_REL_TOL, Order, OrderState, OrderType, rejected_by_check
 from quantbot.strategies.base import StrategyContext
 from quantbot.strategies.grid_state import PairGrid
 
 __all__ = [
-    "PAUSE_REASONS",
+    "HOLDING_CHECKS",
     "Placement",
     "clear_book",
     "drop_piece",
@@ -35,14 +35,13 @@ __all__ = [
     "sync_book",
 ]
 
-PAUSE_REASONS = ("only closing orders pass", "paused for API errors")
-"""What the reasons of refusals that only hold trading back for a while say.
+HOLDING_CHECKS = frozenset({"circuit_breaker", "drawdown_brake", "exchange_pause"})
+"""The pre-trade checks whose refusals only hold trading back for a while.
 
-The risk layer's circuit breaker (rule 5) and a drawdown brake at a level that stops
-opening refuse an opening order with ``...: only closing orders pass; ...``; an
-exchange paused for API errors with ``exchange ... paused for API errors until ...``.
-A strategy sees only the rejected order (its reason is the last entry of its history),
-not the check's name, hence the text.
+The risk layer's circuit breaker (rule 5) and drawdown brakes refuse opening orders
+while they are in force, an exchange pause every order until it ends. The engine
+names the refusing check in the rejected order's reason
+(:func:`~quantbot.core.rejected_by_check`).
 """
 
 
@@ -58,10 +57,7 @@ class Placement(Enum):
 
 def held_back_by_risk(order: Order) -> bool:
     """Whether ``order`` was refused by a rule that only holds trading back for a while."""
-    if order.state is not OrderState.REJECTED or not order.history:
-        return False
-    reason = order.history[-1].reason
-    return any(marker in reason for marker in PAUSE_REASONS)
+    return rejected_by_check(order) in HOLDING_CHECKS
 
 
 def sync_book(

@@ -40,6 +40,8 @@ from quantbot.core import (
     TimeInForce,
     Transition,
     VenueOrderId,
+    check_rejection_reason,
+    rejected_by_check,
 )
 
 from factories import ORDER_ID, make_fill, make_order
@@ -531,3 +533,30 @@ def test_random_event_sequences_stay_inside_the_transition_table(events: list[Or
     states = [S.PENDING] + [transition.to_state for transition in order.history]
     assert [transition.from_state for transition in order.history] == states[:-1]
     assert states[-1] == order.state
+
+
+def _rejected(reason: str) -> Order:
+    order = make_order()
+    order.apply(OrderRejected(client_order_id=ORDER_ID, ts_ms=2_000, reason=reason))
+    return order
+
+
+def test_a_check_refusal_names_its_check() -> None:
+    reason = check_rejection_reason("circuit_breaker", "DAILY_CIRCUIT_BREAK: only closing")
+    assert reason == "refused by circuit_breaker: DAILY_CIRCUIT_BREAK: only closing"
+    assert rejected_by_check(_rejected(reason)) == "circuit_breaker"
+
+
+@pytest.mark.parametrize(
+    "reason", ["insufficient balance", "binance: -2010 insufficient balance", "refused by x"]
+)
+def test_a_venue_rejection_names_no_check(reason: str) -> None:
+    assert rejected_by_check(_rejected(reason)) is None
+
+
+def test_an_order_not_rejected_names_no_check() -> None:
+    order = make_order()
+    order.apply(
+        OrderAccepted(client_order_id=ORDER_ID, ts_ms=2_000, venue_order_id=VenueOrderId("v"))
+    )
+    assert rejected_by_check(order) is None

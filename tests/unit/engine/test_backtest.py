@@ -15,6 +15,7 @@ from quantbot.core import (
     OrderType,
     Side,
     TimeInForce,
+    rejected_by_check,
 )
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
@@ -238,8 +239,9 @@ def test_rejected_order_comes_back_rejected_with_the_checks_reason_and_is_listed
     reason = "min_notional 5 USDT not reached: 0.01 x 100 = 1 USDT"
     assert order.state is OrderState.REJECTED
     assert [(t.from_state, t.to_state, t.reason) for t in order.history] == [
-        (OrderState.PENDING, OrderState.REJECTED, reason)
+        (OrderState.PENDING, OrderState.REJECTED, f"refused by min_notional: {reason}")
     ]
+    assert rejected_by_check(order) == "min_notional"
     assert result.fills.empty
     assert result.rejections.to_dict("records") == [
         {
@@ -284,7 +286,8 @@ def test_open_buy_orders_reserve_quote_so_later_buys_are_cut_or_rejected() -> No
     assert cut.qty * per_unit <= free
     assert (cut.qty + 0.001) * per_unit > free
     assert refused.state is OrderState.REJECTED
-    assert refused.history[-1].reason.startswith("insufficient USDT")
+    assert rejected_by_check(refused) == "balance"
+    assert refused.history[-1].reason.startswith("refused by balance: insufficient USDT")
     assert (after_cancel.state, after_cancel.qty) == (OrderState.NEW, 100.0)
 
 
@@ -300,7 +303,9 @@ def test_open_sell_orders_reserve_the_base_asset() -> None:
     _, resting, refused = strategy.orders
     assert resting.state is OrderState.NEW
     assert refused.state is OrderState.REJECTED
-    assert refused.history[-1].reason == "insufficient BTC: free 0 does not cover sell 1 BTC/USDT"
+    assert refused.history[-1].reason == (
+        "refused by balance: insufficient BTC: free 0 does not cover sell 1 BTC/USDT"
+    )
 
 
 def test_spot_buy_never_spends_more_quote_than_the_account_holds() -> None:

@@ -24,8 +24,15 @@ from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
 from quantbot.risk import BrakeLevel, LossLimits, OperationalLimits
+from quantbot.risk.breaker_checks import (
+    CircuitBreakerCheck,
+    DrawdownBrakeCheck,
+    ExchangePauseCheck,
+    RecoveryResizeCheck,
+)
 from quantbot.strategies import Bar, MarketHistory, Strategy, StrategyContext, WakeMasks
 from quantbot.strategies.grid import Grid, GridSetupError, GridStateError
+from quantbot.strategies.grid_book import HOLDING_CHECKS
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel, MarginModel
 
@@ -916,3 +923,10 @@ def test_a_state_saved_before_pauses_existed_restores_a_grid_that_trades() -> No
 
     assert fresh.pairs[SYMBOL].paused_ms is None
     assert fresh.pairs[SYMBOL].retry_ms is None
+
+
+def test_the_holding_checks_are_the_risk_layers_breaker_checks() -> None:
+    """The grid pauses on exactly the refusals of the breakers and brakes (by check name)."""
+    breakers = {CircuitBreakerCheck.name, DrawdownBrakeCheck.name, ExchangePauseCheck.name}
+    assert breakers == HOLDING_CHECKS
+    assert RecoveryResizeCheck.name not in HOLDING_CHECKS  # it resizes, never holds back
