@@ -224,12 +224,15 @@ def test_the_database_holds_the_breaker_events_the_rejections_and_the_summary(
         with engine.connect() as db:
             breaks = db.execute(
                 sa.text(
-                    "SELECT ts_ms, trigger_type, trigger_value, positions_closed, resumed_ts_ms "
-                    "FROM circuit_breaker_events ORDER BY ts_ms"
+                    "SELECT ts_ms, trigger_type, trigger_value, positions_closed, resumed_ts_ms, "
+                    "run_id, mode FROM circuit_breaker_events ORDER BY ts_ms"
                 )
             ).all()
             decisions = db.execute(
-                sa.text("SELECT strategy, signal, action_taken, risk_checks FROM decisions")
+                sa.text(
+                    "SELECT strategy, signal, action_taken, risk_checks, run_id, mode "
+                    "FROM decisions"
+                )
             ).all()
             (stored,) = db.execute(
                 sa.text("SELECT run_id, config, summary FROM backtest_runs")
@@ -240,19 +243,19 @@ def test_the_database_holds_the_breaker_events_the_rejections_and_the_summary(
     def document(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
-    assert [(ts, kind, resumed_ms) for ts, kind, _, _, resumed_ms in breaks] == [
+    assert [(ts, kind, resumed_ms) for ts, kind, _, _, resumed_ms, _, _ in breaks] == [
         (ms(daily["time"]), "daily", ms(resumed["time"])),
         (ms(weekly["time"]), "weekly", None),
     ]
-    assert [value for _, _, value, _, _ in breaks] == pytest.approx(
+    assert {(b.run_id, b.mode) for b in breaks} == {(stored.run_id, "backtest")}
+    assert [value for _, _, value, _, _, _, _ in breaks] == pytest.approx(
         [daily["value"], weekly["value"]]
     )
     assert document(breaks[0][3]) == daily["positions_closed"]
     assert len(decisions) == run.summary["num_rejections"]
-    assert {action for _, _, action, _ in decisions} == {"REJECTED"}
-    checks = [document(risk_checks) for _, _, _, risk_checks in decisions]
-    assert {c["run_id"] for c in checks} == {stored.run_id}
-    assert {c["mode"] for c in checks} == {"backtest"}
+    assert {d.action_taken for d in decisions} == {"REJECTED"}
+    assert {(d.run_id, d.mode) for d in decisions} == {(stored.run_id, "backtest")}
+    checks = [document(d.risk_checks) for d in decisions]
     counted: dict[str, int] = {}
     for c in checks:
         counted[c["check"]] = counted.get(c["check"], 0) + 1

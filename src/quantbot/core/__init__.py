@@ -7,7 +7,14 @@ no I/O, so the same types serve backtest, paper and live trading.
 
 from quantbot.core.candle import Candle
 from quantbot.core.clock import Clock, SimulatedClock, WallClock, ms_to_datetime
-from quantbot.core.enums import InstrumentKind, LiquiditySide, OrderType, Side, TimeInForce
+from quantbot.core.enums import (
+    InstrumentKind,
+    LiquiditySide,
+    OrderType,
+    RunMode,
+    Side,
+    TimeInForce,
+)
 from quantbot.core.errors import (
     AccountingError,
     InvalidTransition,
@@ -95,6 +102,7 @@ __all__ = [
     "Portfolio",
     "Position",
     "QuantbotError",
+    "RunMode",
     "Side",
     "SimulatedClock",
     "StrategyId",

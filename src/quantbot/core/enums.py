@@ -68,6 +68,18 @@ class LiquiditySide(StrEnum):
     TAKER = "taker"
 
 
+class RunMode(StrEnum):
+    """What a run trades with: simulated history, live data on paper, or real money.
+
+    Backtests, paper and live trading share the database's audit tables; every row
+    there says which mode wrote it.
+    """
+
+    BACKTEST = "backtest"
+    PAPER = "paper"
+    LIVE = "live"
+
+
 class InstrumentKind(StrEnum):
     """What kind of market an instrument trades."""
 

@@ -19,10 +19,11 @@ writes it, in the same transaction as the summary:
   the run ended first;
 - every rejected order to the append-only ``decisions`` table
   (:func:`rejection_decisions`), ``action_taken`` REJECTED, the rule and its reason in
-  ``risk_checks`` with the run id (``run_id``, ``mode: backtest``).
+  ``risk_checks``.
 
-Neither table has a run column yet: a backtest's breaker rows are told apart from a
-live bot's only by their times, its decisions by ``risk_checks.run_id``.
+Rows of both tables carry the run's ``run_id`` and ``mode`` ``backtest``, so that the
+live runtime, which writes to the same tables, never mistakes a backtest's trip for
+its own.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from quantbot.core import RunMode
 from quantbot.core.clock import Clock
 from quantbot.engine.backtest_job import PreparedBacktest
 from quantbot.engine.results import BacktestResult
@@ -165,7 +167,8 @@ def record_run_finished(
             )
             if result is not None:
                 session.add_all(
-                    CircuitBreakerEvent(**row) for row in breaker_event_rows(result.risk_events)
+                    CircuitBreakerEvent(**row, run_id=run_id, mode=RunMode.BACKTEST)
+                    for row in breaker_event_rows(result.risk_events)
                 )
                 decisions = DecisionRepository(session)
                 for decision in rejection_decisions(result.rejections, run_id=run_id):
@@ -233,8 +236,9 @@ def _resumed_ms(events: list[dict[Hashable, Any]], index: int) -> int | None:
 def rejection_decisions(rejections: pd.DataFrame, *, run_id: str) -> list[dict[str, Any]]:
     """The ``decisions`` rows of a run's rejected orders, as ``DecisionRepository.append`` arguments.
 
-    ``signal`` is the order's side (``BUY``/``SELL``), ``reason`` the check's reason, and
-    ``risk_checks`` names the check, its verdict and the order, with the run id.
+    ``signal`` is the order's side (``BUY``/``SELL``), ``reason`` the check's reason,
+    ``risk_checks`` names the check, its verdict and the order; ``run_id`` and ``mode``
+    (``backtest``) say which run refused it.
     """
     if rejections.empty:
         return []
@@ -252,9 +256,9 @@ def rejection_decisions(rejections: pd.DataFrame, *, run_id: str) -> list[dict[s
                 "action": "reject",
                 "reason": str(row["reason"]),
                 "order": {"side": str(row["side"]), "qty": float(row["qty"])},
-                "run_id": run_id,
-                "mode": "backtest",
             },
+            "run_id": run_id,
+            "mode": RunMode.BACKTEST,
         }
         for row in ordered
     ]

@@ -326,6 +326,10 @@ class CircuitBreakerEvent(Base):
     """The measured value that crossed the limit, in the limit's unit."""
     positions_closed: Mapped[list[Any]]
     resumed_ts_ms: Mapped[int | None]
+    run_id: Mapped[str | None] = mapped_column(index=True)
+    """The backtest or trading session that tripped (NULL for rows older than the column)."""
+    mode: Mapped[str] = mapped_column(index=True, server_default="backtest")
+    """``backtest``, ``paper`` or ``live`` (:class:`~quantbot.core.RunMode`)."""
 
 
 class ConfigurationHistory(Base):
@@ -362,6 +366,10 @@ class Decision(Base):
     risk_checks: Mapped[dict[str, Any]]
     action_taken: Mapped[str]
     client_order_id: Mapped[str | None] = mapped_column(index=True)
+    run_id: Mapped[str | None] = mapped_column(index=True)
+    """The backtest or trading session that decided (NULL for rows older than the column)."""
+    mode: Mapped[str] = mapped_column(index=True, server_default="backtest")
+    """``backtest``, ``paper`` or ``live`` (:class:`~quantbot.core.RunMode`)."""
 
 
 class MarketSnapshot(Base):

@@ -165,7 +165,7 @@ def test_migration_0002_adds_and_removes_only_backtest_runs(db_url: str) -> None
         assert "backtest_runs" not in remaining
         assert set(Base.metadata.tables) - {"backtest_runs"} <= remaining
 
-        upgrade(db_url)
+        upgrade(db_url, "0002")
         assert current_revision(db_url) == "0002"
         assert "backtest_runs" in tables(engine)
     finally:

@@ -120,6 +120,39 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
     assert differences == []
 
 
+def test_rows_from_before_0003_become_backtest_rows_and_stay_append_only(db_url: str) -> None:
+    """Backtests were the only writers before 0003: the default fills ``mode`` without UPDATE."""
+    upgrade(db_url, "0002")
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO decisions (ts_ms, strategy, symbol, signal, reason, indicators,"
+                    " risk_checks, action_taken) VALUES (1, 'grid', 'BTC/USDT', 'BUY', 'cap',"
+                    " '{}', '{}', 'REJECTED')"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO circuit_breaker_events (ts_ms, trigger_type, trigger_value,"
+                    " positions_closed) VALUES (1, 'daily', -3.2, '[]')"
+                )
+            )
+        upgrade(db_url)
+        with engine.connect() as connection:
+            for table in ("decisions", "circuit_breaker_events"):
+                rows = connection.execute(sa.text(f"SELECT run_id, mode FROM {table}")).all()
+                assert [tuple(row) for row in rows] == [(None, "backtest")]
+        with pytest.raises(sa.exc.DatabaseError), engine.begin() as connection:
+            connection.execute(sa.text("UPDATE decisions SET mode = 'live'"))
+        downgrade(db_url, "0002")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("decisions")}
+        assert {"run_id", "mode"}.isdisjoint(columns)
+    finally:
+        engine.dispose()
+
+
 def test_ensure_migrated_refuses_an_empty_database_and_names_the_command(db_url: str) -> None:
     with pytest.raises(DatabaseNotMigrated) as refused:
         ensure_migrated(db_url)

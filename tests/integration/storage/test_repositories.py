@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from quantbot.core import RunMode
 from quantbot.storage import DuplicateRecord, RecordNotFound
 from quantbot.storage.repositories import (
     CREATED_EVENT,
@@ -143,6 +144,7 @@ def test_decisions_round_trip_and_filter(sessions: sessionmaker[Session]) -> Non
             signal="LONG_ENTRY",
             reason="EMA 9 crossed above EMA 21, ADX 31",
             action_taken=DecisionAction.EXECUTED,
+            mode=RunMode.PAPER,
             indicators={"ema_fast": 2001.5, "adx": 31.0},
             risk_checks={"max_single_pair_exposure_pct": "ok"},
             client_order_id="momentum-7",
@@ -154,6 +156,7 @@ def test_decisions_round_trip_and_filter(sessions: sessionmaker[Session]) -> Non
             signal="BUY_LEVEL",
             reason="exposure limit",
             action_taken=DecisionAction.REJECTED,
+            mode=RunMode.PAPER,
         )
         decisions.append(
             ts_ms=30,
@@ -162,6 +165,7 @@ def test_decisions_round_trip_and_filter(sessions: sessionmaker[Session]) -> Non
             signal="NONE",
             reason="ADX below 25",
             action_taken=DecisionAction.HELD,
+            mode=RunMode.PAPER,
         )
 
     with sessions() as session:
@@ -184,6 +188,43 @@ def test_decisions_round_trip_and_filter(sessions: sessionmaker[Session]) -> Non
     assert [d.ts_ms for d in first_two] == [10, 20]
 
 
+def test_decisions_say_which_run_and_mode_took_them(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        decisions = DecisionRepository(session)
+        for ts_ms, mode, run_id in (
+            (1, RunMode.BACKTEST, "bt-1"),
+            (2, RunMode.PAPER, "paper-7"),
+            (3, RunMode.BACKTEST, "bt-2"),
+            (4, RunMode.LIVE, None),
+        ):
+            decisions.append(
+                ts_ms=ts_ms,
+                strategy="grid",
+                symbol="BTC/USDT",
+                signal="BUY",
+                reason="level 3",
+                action_taken=DecisionAction.REJECTED,
+                mode=mode,
+                run_id=run_id,
+            )
+
+    with sessions() as session:
+        decisions = DecisionRepository(session)
+        backtests = decisions.history(mode=RunMode.BACKTEST)
+        second_run = decisions.history(run_id="bt-2")
+        everything = decisions.history()
+
+    assert [(d.ts_ms, d.run_id) for d in backtests] == [(1, "bt-1"), (3, "bt-2")]
+    assert [d.ts_ms for d in second_run] == [3]
+    assert [d.mode for d in everything] == [
+        RunMode.BACKTEST,
+        RunMode.PAPER,
+        RunMode.BACKTEST,
+        RunMode.LIVE,
+    ]
+    assert everything[3].run_id is None
+
+
 def test_decisions_store_nan_indicators_as_null(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as session:
         DecisionRepository(session).append(
@@ -193,6 +234,7 @@ def test_decisions_store_nan_indicators_as_null(sessions: sessionmaker[Session])
             signal="NONE",
             reason="warm-up",
             action_taken=DecisionAction.HELD,
+            mode=RunMode.PAPER,
             indicators={"rsi": math.nan, "ema": [1.5, math.inf]},
         )
     with sessions() as session:
@@ -214,6 +256,7 @@ def test_decisions_refuse_update_and_delete(
             signal="BUY_LEVEL",
             reason="level 3 reached",
             action_taken=DecisionAction.EXECUTED,
+            mode=RunMode.PAPER,
         )
 
     with pytest.raises(IntegrityError, match="append-only"), engine.begin() as connection:

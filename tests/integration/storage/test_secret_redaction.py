@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from quantbot.core import RunMode
 from quantbot.logs.redaction import MASK, default_redactor
 from quantbot.storage.models import Decision
 from quantbot.storage.repositories import (
@@ -67,6 +68,7 @@ def test_registered_secret_is_masked_in_every_table(
             signal="BUY_LEVEL",
             reason=leak,
             action_taken=DecisionAction.REJECTED,
+            mode=RunMode.PAPER,
             indicators={"note": leak},
             risk_checks={"venue": [leak]},
         )
@@ -189,6 +191,7 @@ def test_unregistered_secret_shapes_are_masked(sessions: sessionmaker[Session]) 
             signal="NONE",
             reason="GET /api/v3/order?apiKey=AbCdEf123456&symbol=BTCUSDT failed",
             action_taken=DecisionAction.HELD,
+            mode=RunMode.PAPER,
         )
     with sessions() as session:
         (stored,) = DecisionRepository(session).history()

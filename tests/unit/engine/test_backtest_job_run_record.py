@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from quantbot.config import load_config
+from quantbot.core import RunMode
 from quantbot.engine.results import risk_events_frame
 from quantbot.engine.risk_setup import risk_setup
 from quantbot.engine.run_record import breaker_event_rows, rejection_decisions, risk_settings
@@ -124,9 +125,9 @@ def test_every_rejection_is_a_rejected_decision_naming_the_rule_and_the_run() ->
             "action": "reject",
             "reason": "too big",
             "order": {"side": "buy", "qty": 0.01},
-            "run_id": "bt-1",
-            "mode": "backtest",
         },
+        "run_id": "bt-1",
+        "mode": RunMode.BACKTEST,
     }
     assert (second["strategy"], second["signal"]) == ("grid", "SELL")
     assert rejection_decisions(pd.DataFrame(), run_id="bt-1") == []

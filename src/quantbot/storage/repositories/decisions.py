@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from quantbot.core import RunMode
 from quantbot.storage.models import Decision
 
 __all__ = ["DecisionAction", "DecisionRecord", "DecisionRepository"]
@@ -48,6 +49,8 @@ class DecisionRecord:
     risk_checks: dict[str, Any]
     action_taken: DecisionAction
     client_order_id: str | None
+    run_id: str | None
+    mode: RunMode
 
 
 class DecisionRepository:
@@ -65,6 +68,8 @@ class DecisionRepository:
         signal: str,
         reason: str,
         action_taken: DecisionAction,
+        mode: RunMode,
+        run_id: str | None = None,
         indicators: Mapping[str, Any] = _NOTHING,
         risk_checks: Mapping[str, Any] = _NOTHING,
         client_order_id: str | None = None,
@@ -78,6 +83,8 @@ class DecisionRepository:
             signal: what the strategy wanted, e.g. ``LONG_ENTRY``.
             reason: why, in words a reviewer understands.
             action_taken: what was done about it.
+            mode: whether a backtest, paper or live trading decided.
+            run_id: the backtest or trading session that decided.
             indicators: the indicator values the decision used (NaN is stored as null).
             risk_checks: each risk rule's verdict.
             client_order_id: the order sent, when ``action_taken`` is EXECUTED.
@@ -94,6 +101,8 @@ class DecisionRepository:
                 risk_checks=dict(risk_checks),
                 action_taken=DecisionAction(action_taken).value,
                 client_order_id=client_order_id,
+                run_id=run_id,
+                mode=RunMode(mode).value,
             )
             .returning(Decision.id)
         )
@@ -105,6 +114,8 @@ class DecisionRepository:
         strategy: str | None = None,
         symbol: str | None = None,
         since_ts_ms: int | None = None,
+        mode: RunMode | None = None,
+        run_id: str | None = None,
         limit: int | None = None,
     ) -> list[DecisionRecord]:
         """Return decisions in the order they were taken, optionally filtered.
@@ -113,6 +124,8 @@ class DecisionRepository:
             strategy: only this strategy's decisions.
             symbol: only decisions on this instrument.
             since_ts_ms: only decisions taken at or after this time.
+            mode: only decisions of backtests, of paper or of live trading.
+            run_id: only decisions of this run.
             limit: at most this many, the oldest first.
         """
         query = select(_TABLE).order_by(_TABLE.c.ts_ms, _TABLE.c.id).limit(limit)
@@ -122,7 +135,17 @@ class DecisionRepository:
             query = query.where(_TABLE.c.symbol == symbol)
         if since_ts_ms is not None:
             query = query.where(_TABLE.c.ts_ms >= since_ts_ms)
+        if mode is not None:
+            query = query.where(_TABLE.c.mode == RunMode(mode).value)
+        if run_id is not None:
+            query = query.where(_TABLE.c.run_id == run_id)
         return [
-            DecisionRecord(**{**row, "action_taken": DecisionAction(row["action_taken"])})
+            DecisionRecord(
+                **{
+                    **row,
+                    "action_taken": DecisionAction(row["action_taken"]),
+                    "mode": RunMode(row["mode"]),
+                }
+            )
             for row in self._session.execute(query).mappings()
         ]
