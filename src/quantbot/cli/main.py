@@ -26,6 +26,7 @@ from quantbot.cli.download import download
 from quantbot.cli.emulator import emulator
 from quantbot.cli.grid import grid_app
 from quantbot.cli.preflight import preflight
+from quantbot.cli.risk import risk_app
 from quantbot.cli.strategy import strategy_app
 from quantbot.cli.universe import universe
 from quantbot.core.errors import QuantbotError
@@ -47,6 +48,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(data_app, name="data")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(grid_app, name="grid")
+app.add_typer(risk_app, name="risk")
 app.command("demo")(demo)
 app.command("backtest")(backtest)
 app.command("preflight")(preflight)

@@ -9,6 +9,8 @@ mistakes in one round.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +134,17 @@ class QuantbotConfig:
             "momentum_strategy": self.momentum.model_dump(mode="json"),
             "funding_strategy": self.funding.model_dump(mode="json"),
         }
+
+    def fingerprint(self) -> str:
+        """A short hash of the whole validated configuration (secrets excluded).
+
+        A monthly circuit breaker shutdown clears only under a configuration whose
+        fingerprint differs from the one it tripped under: a restart alone does not
+        end it, a deliberate change does. Formatting and comments do not count, any
+        changed value does.
+        """
+        document = json.dumps(self.redacted_dump(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(document.encode()).hexdigest()[:16]
 
 
 def load_config(

@@ -43,9 +43,9 @@ from quantbot.engine.risk_manager import describe_risk_setup
 from quantbot.engine.risk_setup import RiskSetup
 from quantbot.risk import RiskEventKind
 from quantbot.storage import create_engine_for, ensure_migrated, session_factory
-from quantbot.storage.models import CircuitBreakerEvent
 from quantbot.storage.repositories import (
     BacktestRunRepository,
+    BreakerEventRepository,
     DecisionAction,
     DecisionRepository,
 )
@@ -166,10 +166,9 @@ def record_run_finished(
                 report_path=str(report) if report is not None else None,
             )
             if result is not None:
-                session.add_all(
-                    CircuitBreakerEvent(**row, run_id=run_id, mode=RunMode.BACKTEST)
-                    for row in breaker_event_rows(result.risk_events)
-                )
+                trips = BreakerEventRepository(session)
+                for row in breaker_event_rows(result.risk_events):
+                    trips.record(**row, run_id=run_id, mode=RunMode.BACKTEST)
                 decisions = DecisionRepository(session)
                 for decision in rejection_decisions(result.rejections, run_id=run_id):
                     decisions.append(**decision)

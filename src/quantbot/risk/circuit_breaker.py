@@ -236,6 +236,16 @@ class CircuitBreaker:
         return 1.0
 
     @property
+    def resume_at_ms(self) -> int | None:
+        """When a daily break in force resumes by itself; None when none is."""
+        return self._resume_at_ms
+
+    @property
+    def trip_fingerprint(self) -> str | None:
+        """The configuration's fingerprint when the monthly shutdown in force tripped, else None."""
+        return self._trip_fingerprint
+
+    @property
     def recovery_until_ms(self) -> int | None:
         """End of recovery mode; None outside it."""
         return self._recovery_until_ms

@@ -8,6 +8,10 @@ Every repository behaves the same on SQLite and PostgreSQL.
 
 from quantbot.storage.repositories.app_state import AppStateRepository
 from quantbot.storage.repositories.backtest_runs import BacktestRunRecord, BacktestRunRepository
+from quantbot.storage.repositories.breaker_events import (
+    BreakerEventRecord,
+    BreakerEventRepository,
+)
 from quantbot.storage.repositories.configuration_history import (
     ConfigurationHistoryRepository,
     ConfigurationRecord,
@@ -32,6 +36,8 @@ __all__ = [
     "AppStateRepository",
     "BacktestRunRecord",
     "BacktestRunRepository",
+    "BreakerEventRecord",
+    "BreakerEventRepository",
     "ConfigurationHistoryRepository",
     "ConfigurationRecord",
     "DecisionAction",
