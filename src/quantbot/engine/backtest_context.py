@@ -24,7 +24,7 @@ from quantbot.core import (
 from quantbot.engine.attribution import StrategyBook
 from quantbot.engine.backtest_setup import BacktestConfig
 from quantbot.engine.ledger import Ledger
-from quantbot.risk import OrderIntent
+from quantbot.risk import OrderIntent, symbol_exposure_usd
 from quantbot.strategies.base import Strategy
 from quantbot.venues.simulated import SimulatedVenue
 
@@ -92,8 +92,9 @@ class ChainState:
     the only stablecoin. Exposures read the venue's net positions and working orders.
 
     Nothing changes while the chain checks one order, and the portfolio rules read the
-    same totals several times, so the equity, the exposed symbols and the pending
-    quantities are read once per order: the engine calls :meth:`begin` before each.
+    same totals several times, so the equity, the exposed symbols, the pending
+    quantities and the exposures are read once per order: the engine calls
+    :meth:`begin` before each.
     """
 
     def __init__(self, engine: EngineView) -> None:
@@ -101,12 +102,14 @@ class ChainState:
         self._equity: float | None = None
         self._exposed: list[str] | None = None
         self._pending: dict[str, tuple[float, float]] = {}
+        self._exposures: dict[tuple[str, Side | None, float], float] = {}
 
     def begin(self) -> None:
         """A new order is checked: forget what was read for the last one."""
         self._equity = None
         self._exposed = None
         self._pending.clear()
+        self._exposures.clear()
 
     def instrument(self, symbol: str) -> Instrument:
         """Trading rules of ``symbol``."""
@@ -175,6 +178,14 @@ class ChainState:
     def exchange_of(self, symbol: str) -> str:
         """The run's one account."""
         return self._engine.config.exchange
+
+    def exposure_usd(self, symbol: str, order: OrderIntent | None = None) -> float:
+        """The worst-case exposure of ``symbol`` (after ``order``), once per order and size."""
+        key = (symbol, None, 0.0) if order is None else (symbol, order.side, order.qty)
+        exposure = self._exposures.get(key)
+        if exposure is None:
+            exposure = self._exposures[key] = symbol_exposure_usd(self, symbol, order)
+        return exposure
 
     def rolling_correlation_groups(self) -> Iterable[frozenset[str]]:
         """The groups of the rolling correlation of daily closes (closed days only)."""

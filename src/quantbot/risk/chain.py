@@ -166,6 +166,7 @@ class CheckChain:
 
 def amended(check: str, intent: OrderIntent, reason: str, **changes: object) -> CheckDecision:
     """An AMEND decision with ``changes`` applied, or APPROVE when nothing changes."""
-    if all(getattr(intent, name) == value for name, value in changes.items()):
-        return CheckDecision(check, CheckAction.APPROVE, intent)
-    return CheckDecision(check, CheckAction.AMEND, replace(intent, **changes), reason)  # type: ignore[arg-type]
+    for name, value in changes.items():
+        if getattr(intent, name) != value:
+            return CheckDecision(check, CheckAction.AMEND, replace(intent, **changes), reason)  # type: ignore[arg-type]
+    return CheckDecision(check, CheckAction.APPROVE, intent)

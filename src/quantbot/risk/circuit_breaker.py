@@ -207,6 +207,9 @@ class CircuitBreaker:
         self._trip_fingerprint: str | None = None
         self._last_ts_ms: int | None = None
         self._periods: dict[Period, _Baseline] = {}
+        self._quiet: tuple[int, float] | None = None
+        """(until_ms, above): before ``until_ms`` an equity above ``above`` changes
+        nothing, as the last full observation found; None: observe in full."""
 
     @property
     def limits(self) -> LossLimits:
@@ -297,6 +300,11 @@ class CircuitBreaker:
         if not (math.isfinite(equity) and equity > 0):
             raise InvalidValue(f"circuit breaker: equity {equity} must be a positive finite amount")
         self._last_ts_ms = ts_ms
+        quiet = self._quiet
+        if quiet is not None and ts_ms < quiet[0] and equity > quiet[1]:
+            # No timer is due, no period ends and no limit is reached: what the full
+            # observation below would find. The engine observes at every event.
+            return []
         events = self._advance_timers(ts_ms)
         self._roll_periods(ts_ms, equity)
         for period, status in _TRIPS:
@@ -306,6 +314,11 @@ class CircuitBreaker:
             if level is not None and equity <= level:
                 events.append(self._trip(status, period, ts_ms, equity))
                 break
+        change, trip = self.next_change_ms(), self.trip_equity()
+        self._quiet = (
+            -1 if change is None else change,
+            -math.inf if trip is None else trip,
+        )
         return events
 
     def manual_resume(self, ts_ms: int) -> list[RiskEvent]:
@@ -491,6 +504,7 @@ class CircuitBreaker:
 
     def _resume(self, ts_ms: int, why: str) -> RiskEvent:
         ended = self._status
+        self._quiet = None
         self._last_ts_ms = ts_ms
         for period in _RESTARTED[ended]:
             if period in self._periods:

@@ -75,6 +75,14 @@ class PortfolioState(PreTradeState, Protocol):
         """The exchange whose account trades ``symbol``, e.g. ``binance``."""
         ...
 
+    def exposure_usd(self, symbol: str, order: OrderIntent | None = None) -> float:
+        """:func:`symbol_exposure_usd` of ``symbol``, after ``order`` filled if given.
+
+        Five rules read the same exposures of one order; nothing changes while the
+        chain checks it, so a state may remember them until the next order.
+        """
+        ...
+
     def rolling_correlation_groups(self) -> Iterable[frozenset[str]]:
         """Groups of base assets whose returns correlate, from the rolling correlation.
 
@@ -159,9 +167,6 @@ def exposure_change(
     Symbols are summed in sorted order, so the same state gives the same float sum in
     every run (set order changes with the hash seed).
     """
-    others = sorted(set(symbols) - {intent.symbol})
-    rest = sum(symbol_exposure_usd(state, symbol) for symbol in others)
-    return ExposureChange(
-        rest + symbol_exposure_usd(state, intent.symbol),
-        rest + symbol_exposure_usd(state, intent.symbol, intent),
-    )
+    own = intent.symbol
+    rest = sum(state.exposure_usd(symbol) for symbol in sorted(set(symbols) - {own}))
+    return ExposureChange(rest + state.exposure_usd(own), rest + state.exposure_usd(own, intent))

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from quantbot.core import Side
 from quantbot.risk.chain import (
@@ -227,7 +228,7 @@ class CorrelatedExposureCheck:
             return _approve(self.name, intent)
         portfolio = as_portfolio_state(state)
         base = portfolio.instrument(intent.symbol).base
-        merged = merge_groups(self.groups, portfolio.rolling_correlation_groups())
+        merged = _merged_groups(self.groups, tuple(portfolio.rolling_correlation_groups()))
         group = next((g for g in merged if base in g), frozenset({base}))
         symbols = [
             symbol
@@ -393,6 +394,14 @@ def _limit_exposure(
         f"{_usd(change.after_usd)} {quote} {_share(change.after_usd, equity, leverage=leverage)}, "
         f"above {_usd(bound)}",
     )
+
+
+@lru_cache(maxsize=64)
+def _merged_groups(
+    configured: tuple[tuple[str, ...], ...], rolling: tuple[frozenset[str], ...]
+) -> tuple[frozenset[str], ...]:
+    """:func:`merge_groups`, remembered: the rolling groups change once a day at most."""
+    return merge_groups(configured, rolling)
 
 
 def _opening(intent: OrderIntent, state: PreTradeState) -> float:

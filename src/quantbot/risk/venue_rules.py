@@ -66,6 +66,8 @@ class LotSizeCheck:
                 intent,
                 f"lot_size {lot}: qty {intent.qty:g} rounds to 0",
             )
+        if qty == intent.qty:
+            return CheckDecision(self.name, CheckAction.APPROVE, intent)
         return amended(self.name, intent, f"qty rounded down to lot {lot}", qty=qty)
 
 

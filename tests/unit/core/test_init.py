@@ -37,6 +37,7 @@ EXPECTED_PUBLIC_NAMES = {
     "Portfolio",
     "Position",
     "QuantbotError",
+    "RunMode",
     "Side",
     "SimulatedClock",
     "StrategyId",
@@ -45,11 +46,13 @@ EXPECTED_PUBLIC_NAMES = {
     "Transition",
     "VenueOrderId",
     "WallClock",
+    "check_rejection_reason",
     "event_name",
     "is_risk_close",
     "make_client_order_id",
     "quantize_price",
     "quantize_qty",
+    "rejected_by_check",
     "ms_to_datetime",
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from quantbot.core import Instrument, OrderType, Side
-from quantbot.risk import OrderIntent, opening_qty
+from quantbot.risk import OrderIntent, opening_qty, symbol_exposure_usd
 
 from ._state import State, intent
 
@@ -83,6 +83,9 @@ class Portfolio(State):
 
     def exchange_of(self, symbol: str) -> str:
         return self.exchanges.get(symbol, "binance")
+
+    def exposure_usd(self, symbol: str, order: OrderIntent | None = None) -> float:
+        return symbol_exposure_usd(self, symbol, order)
 
     def rolling_correlation_groups(self) -> list[frozenset[str]]:
         return self.rolling_groups

@@ -555,6 +555,26 @@ def test_a_restart_at_any_point_gives_the_events_of_an_uninterrupted_run(
             assert event.value <= event.limit + 1e-6
 
 
+@given(_paths(), st.sampled_from(_ZONES))
+def test_observations_the_breaker_skips_change_nothing_a_full_one_would(
+    steps: list[_Step], zone: str
+) -> None:
+    """Between changes an observation above the trip level is skipped; restored before
+    every step (so that every observation is a full one) the breaker must agree."""
+    whole = CircuitBreaker(timezone=zone, config_fingerprint="cfg-0")
+    expected = _run(whole, steps, ["cfg-0"])
+
+    fingerprint = ["cfg-0"]
+    fresh = CircuitBreaker(timezone=zone, config_fingerprint="cfg-0")
+    events: list[RiskEvent] = []
+    for step in steps:
+        events += _run(fresh, [step], fingerprint)
+        fresh = _restart(fresh, timezone=zone, config_fingerprint=fingerprint[-1])
+
+    assert events == expected
+    assert fresh.state() == whole.state()
+
+
 @given(_paths())
 def test_trip_equity_is_the_exact_equity_at_which_a_breaker_trips(steps: list[_Step]) -> None:
     breaker = CircuitBreaker(timezone="Europe/Berlin")

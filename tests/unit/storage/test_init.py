@@ -25,6 +25,8 @@ EXPECTED_REPOSITORY_NAMES = {
     "AppStateRepository",
     "BacktestRunRecord",
     "BacktestRunRepository",
+    "BreakerEventRecord",
+    "BreakerEventRepository",
     "ConfigurationHistoryRepository",
     "ConfigurationRecord",
     "DecisionAction",
