@@ -279,14 +279,11 @@ class _Engine:
         perpetuals = self.margin is not None
         fills_before = len(self.ledger.fill_rows)
         callbacks = self._liquidations(i) if perpetuals else []
-        venue_events = self.venue.process_bar(i)
-        filled = False
-        for event in venue_events:
-            if isinstance(event, VenueFill):
-                callbacks.append(self._on_fill(event))
-                filled = True
-            else:
-                callbacks.append(self._on_cancel(event))
+        # Each execution is booked as it happens, so that the next order's budget sees it.
+        venue_events = self.venue.process_bar(
+            i, lambda event: callbacks.append(self._on_venue_event(event))
+        )
+        filled = any(isinstance(event, VenueFill) for event in venue_events)
         if perpetuals and filled:
             callbacks += self._liquidations(i)
         settled = self.funding.next_bar() <= i and self._settle_funding(i)
@@ -582,6 +579,12 @@ class _Engine:
         if self.venue.cancel(order.client_order_id):
             order.apply(OrderCanceled(client_order_id=order.client_order_id, ts_ms=now))
             self._closed(order)
+
+    def _on_venue_event(self, event: VenueFill | VenueCancel) -> Callable[[], None]:
+        """Book one event of the venue; return the strategy's update."""
+        if isinstance(event, VenueFill):
+            return self._on_fill(event)
+        return self._on_cancel(event)
 
     def _on_fill(self, event: VenueFill) -> Callable[[], None]:
         order = event.order

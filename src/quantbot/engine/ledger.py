@@ -119,6 +119,8 @@ class Ledger:
         self.equity = EquityRecorder(self.symbols)
         self.version = 0
         """Counts the bookings (executions, funding) that changed the account."""
+        self._parts: tuple[int, float, list[float]] = (-1, 0.0, [])
+        """(version, constant, quantities) of :meth:`account_parts`."""
 
     # -- booking --------------------------------------------------------------------------
 
@@ -195,11 +197,10 @@ class Ledger:
         self.version += 1
         account = self.portfolio.position(self.exchange, symbol)
         if account is not None and not account.is_flat:
-            self.portfolio.apply_funding(
-                self.exchange, payment(position_qty=account.qty), instrument
-            )
+            paid_now = payment(position_qty=account.qty)
+            self.portfolio.apply_funding(self.exchange, paid_now, instrument)
             if self.margin is not None:
-                self.margin.refresh()
+                self.margin.on_funding(symbol, paid_now.amount)
             paid = True
         for book in books:
             position = book.positions.get(symbol)
@@ -276,18 +277,35 @@ class Ledger:
             amount = per_unit * filled
         self.reserved[asset] = max(self.reserved.get(asset, 0.0) - amount, 0.0)
 
-    def budget(self, order: Order, cost_per_unit: float) -> float:
+    def budget(
+        self, order: Order, *, price: float, fee_rate: float, position: float, bar: int
+    ) -> float:
         """The most of ``order`` the account can pay for now (the venue asks at execution).
 
-        Spot only: free balance plus what the order itself has reserved. Perpetuals are
-        margin trades; the margin check governs them when they are placed.
+        What is free plus what the order itself reserved. Spot: the quote at ``price``
+        with the fee for a buy, the base for a sell. Perpetuals: whatever reduces the
+        venue's ``position`` (no margin needed), plus what the available margin at the
+        close before ``bar`` covers at ``price`` with the fee. The pre-trade margin check
+        judged the order against the position when it was placed; a fill of another
+        order since can turn a closing order into an opening one, which the margin must
+        then cover, as it must on an exchange.
         """
+        instrument = self.instruments[order.symbol]
         reservation = self.reservations.get(order.client_order_id)
-        if reservation is None or self.instruments[order.symbol].is_perpetual:
+        reserved = 0.0 if reservation is None else reservation[1] * order.remaining_qty
+        if instrument.is_perpetual:
+            if order.reduce_only:
+                return math.inf
+            reducible = max(-position, 0.0) if order.side is Side.BUY else max(position, 0.0)
+            settle = instrument.settle or instrument.quote
+            available = self.available_margin(settle, bar - 1) + reserved
+            leverage = self.config.margin.leverage_for(order.symbol)
+            per_unit = price * instrument.contract_size * (1.0 / leverage + fee_rate)
+            return reducible + max(available, 0.0) / per_unit
+        if reservation is None:
             return math.inf
-        asset, per_unit = reservation
-        available = self.free_balance(asset) + per_unit * order.remaining_qty
-        return available / cost_per_unit if order.side is Side.BUY else available
+        available = self.free_balance(reservation[0]) + reserved
+        return available / (price * (1.0 + fee_rate)) if order.side is Side.BUY else available
 
     def free_balance(self, asset: str) -> float:
         """Balance of ``asset`` not committed to open orders or to positions' margin."""
@@ -321,8 +339,12 @@ class Ledger:
 
         Prices are the valuation prices (the mark for perpetuals, the close for spot), in
         the order of :attr:`symbols`. The parts change only with a booking
-        (:attr:`version`).
+        (:attr:`version`), so they are computed once per booking (read them, never
+        change them).
         """
+        version, constant, quantities = self._parts
+        if version == self.version:
+            return constant, quantities
         portfolio, exchange = self.portfolio, self.exchange
         constant = portfolio.balance(exchange, self.quote)
         quantities = []
@@ -334,6 +356,7 @@ class Ledger:
                 quantities.append(size)
             else:
                 quantities.append(portfolio.balance(exchange, instrument.base))
+        self._parts = (self.version, constant, quantities)
         return constant, quantities
 
     def fills_frame(self) -> pd.DataFrame:

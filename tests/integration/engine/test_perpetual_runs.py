@@ -195,13 +195,39 @@ def test_liquidations_close_whole_positions_within_the_marks_range_and_lose_at_m
     assert result.equity.min() >= -MONEY_ATOL
 
 
-@pytest.mark.parametrize("mode", ["isolated", "cross"])
-def test_high_leverage_runs_are_liquidated_and_match_bar_by_bar(mode: str) -> None:
+@pytest.mark.parametrize(
+    ("seed", "model"),
+    [
+        (0, FillModel(0.0, 0.1, 0.0, 0.0, None, latency_bars=1, fill_limits_on_touch=False)),
+        (8, FillModel(0.02, 0.0, 0.03, 0.0, None, latency_bars=0, fill_limits_on_touch=False)),
+    ],
+)
+def test_margin_is_checked_at_execution_against_every_fill_before(
+    seed: int, model: FillModel
+) -> None:
+    """Found by the property above, at 100x on 100 USDT. Seed 0: a sell placed to close
+    a long met a long other fills had reduced, and its excess opened a short the margin
+    did not cover. Seed 8: two sells filling on one bar each counted the same free
+    margin. Either way the liquidation that followed took the account below zero."""
+    margin = MarginModel(mode="isolated", leverage=100.0, liquidation_fee_pct=1.0)
+
+    result = _run_case("two_perpetuals", seed, model, margin, 100.0)[1]
+
+    assert len(result.liquidations) > 0
+    assert result.equity.min() >= -MONEY_ATOL
+
+
+@pytest.mark.parametrize(
+    ("mode", "case", "capital"),
+    [("isolated", "mixed", 3_000.0), ("cross", "two_perpetuals", 100.0)],
+)
+def test_high_leverage_runs_are_liquidated_and_match_bar_by_bar(
+    mode: str, case: str, capital: float
+) -> None:
     margin = MarginModel(mode=mode, leverage=100)  # type: ignore[arg-type]
     model = FillModel(max_volume_share=None)
-    capital = 100.0 if mode == "cross" else 3_000.0
-    fast = _run_case("mixed", 0, model, margin, capital)[1]
-    slow = _run_case("mixed", 0, model, margin, capital, skip=False)[1]
+    fast = _run_case(case, 0, model, margin, capital)[1]
+    slow = _run_case(case, 0, model, margin, capital, skip=False)[1]
 
     assert len(fast.liquidations) > 0
     assert fast.events_processed < slow.events_processed

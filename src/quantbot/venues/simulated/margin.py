@@ -282,6 +282,18 @@ class MarginAccount:
         else:
             self._margins[symbol] = self._margins.get(symbol, 0.0) * after / before
 
+    def on_funding(self, symbol: str, amount: float) -> None:
+        """Book a funding payment on ``symbol``'s position (received if positive).
+
+        Isolated, the payment settles against the position's own margin, as against
+        Binance's isolated wallet: a position that pays funding moves towards its
+        liquidation, and never pays with margin that other positions hold. Cross, it
+        only moves the shared wallet.
+        """
+        self.refresh()
+        if self.model.mode is MarginMode.ISOLATED and symbol in self._margins:
+            self._margins[symbol] += amount
+
     def position_margin(self, symbol: str) -> float:
         """Margin held by the position in ``symbol`` (0 when flat)."""
         return self._margins.get(symbol, 0.0)

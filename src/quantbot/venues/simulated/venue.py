@@ -52,6 +52,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from quantbot.core import QTY_REL_TOL, Instrument, Order, OrderType, Side, TimeInForce, quantize_qty
 from quantbot.data.ohlcv import OhlcvArrays
@@ -216,10 +217,32 @@ class _Book:
 
 VenueEvent = VenueFill | VenueCancel
 
-Budget = Callable[[Order, float], float]
-"""(order, cost of one unit with fees) → the most of the order the account can pay for
-now. A real exchange refuses what the balance does not cover at execution; this is how
-the simulated venue learns the balance without keeping the account itself."""
+EventSink = Callable[[VenueEvent], None]
+"""Where :meth:`SimulatedVenue.process_bar` delivers each event as it happens."""
+
+
+class Budget(Protocol):
+    """The most of an order the account can pay for now.
+
+    A real exchange refuses what the balance (spot) or the margin (perpetuals) does not
+    cover at execution; this is how the simulated venue learns the account's means
+    without keeping the account itself.
+    """
+
+    def __call__(
+        self, order: Order, *, price: float, fee_rate: float, position: float, bar: int
+    ) -> float:
+        """The most of ``order`` affordable at ``price``.
+
+        Args:
+            order: the order about to fill.
+            price: its execution price.
+            fee_rate: the fee as a fraction of the notional (maker or taker).
+            position: the venue's net position in the order's symbol, fills of this
+                bar included (what the order may reduce without margin).
+            bar: the bar it fills on.
+        """
+        ...
 
 
 class SimulatedVenue:
@@ -249,9 +272,12 @@ class SimulatedVenue:
         self._next: tuple[int, int, int] = (-1, 0, -1)
         """(version, start, answer) of the last :meth:`next_event_bar`."""
 
-    def budget(self, order: Order, cost_per_unit: float) -> float:
-        """Most of ``order`` the account can pay for at ``cost_per_unit`` (fee included)."""
-        return math.inf if self._budget is None else self._budget(order, cost_per_unit)
+    def budget(self, order: Order, *, price: float, fee_rate: float, bar: int) -> float:
+        """Most of ``order`` the account can pay for at ``price`` (:class:`Budget`)."""
+        if self._budget is None:
+            return math.inf
+        position = self._books[order.symbol].position
+        return self._budget(order, price=price, fee_rate=fee_rate, position=position, bar=bar)
 
     @property
     def fill_model(self) -> FillModel:
@@ -309,15 +335,26 @@ class SimulatedVenue:
         self._next = (self._version, start, answer)
         return answer
 
-    def process_bar(self, bar: int) -> list[VenueEvent]:
-        """Fill what bar ``bar`` fills, in the order the model prescribes."""
+    def process_bar(self, bar: int, sink: EventSink | None = None) -> list[VenueEvent]:
+        """Fill what bar ``bar`` fills, in the order the model prescribes.
+
+        Args:
+            bar: the bar to match.
+            sink: called with each event the moment it happens, before the next order
+                is matched. An account that books each fill there is up to date when
+                the venue asks the next order's :class:`Budget`: two orders filling on
+                one bar cannot both spend the same balance or margin.
+
+        Returns:
+            The bar's events, in the order they happened.
+        """
         events: list[VenueEvent] = []
         if self.next_event_bar(bar) != bar:
             return events  # no order can arrive or act on this bar
         for book in self._books.values():
             active = book.active(bar)
             if active:
-                _BarMatcher(self, book, bar, events).run(active)
+                _BarMatcher(self, book, bar, events, sink).run(active)
         return events
 
     def _remove(self, book: _Book, working: _Working) -> None:
@@ -336,10 +373,16 @@ class _BarMatcher:
     """Matching of one symbol's working orders against one bar."""
 
     def __init__(
-        self, venue: SimulatedVenue, book: _Book, bar: int, events: list[VenueEvent]
+        self,
+        venue: SimulatedVenue,
+        book: _Book,
+        bar: int,
+        events: list[VenueEvent],
+        sink: EventSink | None,
     ) -> None:
         a = book.arrays
         self.venue, self.book, self.bar, self.events = venue, book, bar, events
+        self.sink = sink
         self.model = venue.fill_model
         self.open = float(a.open[bar])
         self.high = float(a.high[bar])
@@ -487,7 +530,9 @@ class _BarMatcher:
         price = reference if maker else self.model.taker_price(reference, o.side, qty, self.volume)
         if limit is not None:
             price = min(price, limit) if o.side is Side.BUY else max(price, limit)
-        budget = self.venue.budget(o, price * (1.0 + self.model.fee(1.0, maker=maker)))
+        budget = self.venue.budget(
+            o, price=price, fee_rate=self.model.fee(1.0, maker=maker), bar=self.bar
+        )
         if qty > budget:
             # A shortfall within float dust of the order (partial fills summed in float64
             # leave the balance an ulp below the remainder) is not a lack of funds: fill
@@ -495,15 +540,15 @@ class _BarMatcher:
             dust = qty - budget <= QTY_REL_TOL * o.qty
             qty = budget if dust else quantize_qty(budget, book.instrument.lot_size)
             if qty <= _DUST:
-                self._end(w, "insufficient balance at execution")
+                self._end(w, "insufficient balance or margin at execution")
                 return
         contract = book.instrument.contract_size
         fee = self.model.fee(qty * price * contract, maker=maker)
         slippage = abs(price - reference) * qty * contract
-        self.events.append(VenueFill(o, self.bar, qty, price, fee, maker, slippage))
         book.position += qty if o.side is Side.BUY else -qty
         w.remaining -= qty
         self.capacity -= qty
+        self._emit(VenueFill(o, self.bar, qty, price, fee, maker, slippage))
         if w.remaining <= QTY_REL_TOL * o.qty:
             # What is left is float dust: the order counts as filled (as Order does).
             self.venue._remove(book, w)
@@ -512,7 +557,12 @@ class _BarMatcher:
 
     def _end(self, w: _Working, reason: str, *, expired: bool = False) -> None:
         self.venue._remove(self.book, w)
-        self.events.append(VenueCancel(w.order, self.bar, reason, expired))
+        self._emit(VenueCancel(w.order, self.bar, reason, expired))
+
+    def _emit(self, event: VenueEvent) -> None:
+        self.events.append(event)
+        if self.sink is not None:
+            self.sink(event)
 
 
 _AT_ARRIVAL_ONLY = (TimeInForce.IOC, TimeInForce.FOK)

@@ -392,7 +392,7 @@ def test_a_balance_short_of_the_remainder_by_float_dust_fills_it_all() -> None:
             {SYMBOL: make_ohlcv([FLAT, FLAT])},
             {SYMBOL: make_instrument(tick_size=None, lot_size=0.001)},
             MODEL,
-            budget=lambda o, unit, balance=balance: balance,
+            budget=lambda o, balance=balance, **_: balance,
         )
         sim.submit(order(Side.SELL, 0.3), decided_at=0)
 
@@ -407,7 +407,7 @@ def test_a_balance_short_by_more_than_dust_fills_what_the_lots_allow() -> None:
         {SYMBOL: make_ohlcv([FLAT, FLAT])},
         {SYMBOL: make_instrument(tick_size=None, lot_size=0.001)},
         MODEL,
-        budget=lambda o, unit: 0.2995,
+        budget=lambda o, **_: 0.2995,
     )
     sim.submit(order(Side.SELL, 0.3), decided_at=0)
 
