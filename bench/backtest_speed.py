@@ -10,6 +10,11 @@ Workloads (one year = 525,600 1m candles a symbol):
 - ``ema_cross``: 9/21, fixed 0.01 BTC orders, 0.1 % fee, next-open fills, no slippage,
   no volume cap, one symbol-year — issue 5's comparison workload, >= 1 M bars/s; the same
   run bar by bar (fast path off) must give identical fills, which is checked;
+- ``ema_cross+risk``: the same with the risk manager in the loop (the embedded
+  configuration's rules, breakers and brakes; the portfolio limits widened so that they
+  bind on no order of this comparison), so every order runs the whole chain and every
+  event is observed by the breakers; its fills must equal ``ema_cross``'s, which is
+  checked;
 - ``grid``: 20 levels, geometric, 0.5 % spacing, one symbol-year — >= 1 M bars/s;
 - ``momentum``: default parameters (1h signals, 4h confirmation, resampled from the
   1m candles by the engine), five symbol-years — under 2 s;
@@ -56,18 +61,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from quantbot.config import load_config
 from quantbot.data.files import read_ohlcv_csv
 from quantbot.data.ohlcv import OHLCV_COLUMNS, OhlcvArrays
 from quantbot.data.synthetic import generate_market
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.instruments import instrument_for
 from quantbot.engine.results import BacktestResult
+from quantbot.engine.risk_setup import RiskSetup, risk_setup
 from quantbot.strategies import Strategy, create_strategy
 from quantbot.venues.simulated import FillModel
 
@@ -83,6 +90,21 @@ COMPARISON_MODEL = FillModel(
     maker_fee_pct=0.1, taker_fee_pct=0.1, slippage_pct=0.0, max_volume_share=None
 )
 GRID_20 = {"num_grids": 20, "grid_spacing_pct": 0.5, "grid_type": "geometric"}
+
+
+def _risk_in_the_loop() -> RiskSetup:
+    """The embedded configuration's risk manager, its portfolio limits out of the way."""
+    setup = risk_setup(load_config(None, environ={}).settings)
+    limits = replace(
+        setup.limits,
+        max_order_size_usd=1e12,
+        max_total_exposure_pct=1e6,
+        max_single_pair_exposure_pct=1e6,
+        max_correlated_exposure_pct=1e6,
+        max_capital_per_exchange_pct=1e6,
+        reserve_cash_pct=0.0,
+    )
+    return replace(setup, limits=limits)
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,16 @@ WORKLOADS = (
         lambda symbols: [create_strategy("ema_cross", {"order_size": 0.01}, symbols=symbols)],
         BacktestConfig(initial_capital=1_000_000, fill_model=COMPARISON_MODEL),
         Target(min_bars_per_s=1e6, max_peak_mb=300),
+    ),
+    Workload(
+        "ema_cross+risk",
+        "ema_cross 9/21 with the risk manager, 1 symbol",
+        1,
+        lambda symbols: [create_strategy("ema_cross", {"order_size": 0.01}, symbols=symbols)],
+        BacktestConfig(
+            initial_capital=1_000_000, fill_model=COMPARISON_MODEL, risk=_risk_in_the_loop()
+        ),
+        Target(min_bars_per_s=1e6),
     ),
     Workload(
         "grid",
@@ -301,6 +333,11 @@ def measure(workload: Workload, folder: Path, runs: int) -> dict[str, Any]:
         slow = run_backtest(data, workload.strategies(symbols), bar_by_bar)
         figures["bar_by_bar_seconds"] = time.perf_counter() - started
         figures["bar_by_bar_identical"] = bool(slow.fills.equals(result.fills))
+    if workload.config.risk is not None and workload.name.startswith("ema_cross"):
+        without = replace(workload.config, risk=None)
+        plain = run_backtest(data, workload.strategies(symbols), without)
+        figures["risk_identical"] = bool(plain.fills.equals(result.fills))
+        figures["risk_events"] = len(result.risk_events)
     return figures
 
 
@@ -338,6 +375,12 @@ def report(workload: Workload, figures: dict[str, Any]) -> None:
         f"    peak RSS {figures['peak_mb']:,.0f} MB ({figures['loaded_mb']:,.0f} MB once "
         "imports and candles were loaded)"
     )
+    if "risk_identical" in figures:
+        same = "identical" if figures["risk_identical"] else "DIFFERENT"
+        print(
+            f"    fills {same} to the run without the risk manager; "
+            f"{figures['risk_events']} risk events"
+        )
     if "bar_by_bar_identical" in figures:
         same = "identical" if figures["bar_by_bar_identical"] else "DIFFERENT"
         print(

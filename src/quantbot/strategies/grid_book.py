@@ -70,28 +70,32 @@ def sync_book(
     no further entry is tried, and a held-back exit ends the pass.
     """
     running = [pair for pair in pairs if pair.stopped is None]
-    wanted = [
-        (pair, number)
-        for pair in running
-        for number, piece in pair.pieces.items()
-        if pair.placeable(piece)
-    ]
-    if len(wanted) > max_open_orders:
-        ranked = []
-        for order, pair in enumerate(running):
-            last = ctx.last_price(pair.symbol)
-            for number, candidate in pair.pieces.items():
-                if pair.placeable(candidate):
-                    distance = abs(pair.lattice.price(candidate.level) / last - 1.0)
-                    ranked.append((distance, order, number, pair))
-        ranked.sort(key=lambda item: item[:3])
-        for _, _, number, pair in ranked[max_open_orders:]:
-            held = pair.pieces[number]
-            if held.order_id is not None:
-                ctx.cancel(held.order_id)  # held back: the piece keeps its state
-                del pair.by_order[held.order_id]
-                held.order_id, held.ordered = None, 0.0
-        wanted = [(pair, number) for _, _, number, pair in ranked[:max_open_orders]]
+    # (distance of its level from the pair's last price, pair index, piece number):
+    # nearest first, ties by pair and age. One pass with bound lookups: this runs after
+    # every fill, over every piece of every pair.
+    ranked: list[tuple[float, int, int]] = []
+    for index, pair in enumerate(running):
+        if not pair.pieces:
+            continue
+        price, last = pair.lattice.price, ctx.last_price(pair.symbol)
+        ranked += [
+            (abs(price(piece.level) / last - 1.0), index, number)
+            for number, piece in pair.placeable_pieces()
+        ]
+    if len(ranked) > max_open_orders:
+        ranked.sort()
+        del ranked[max_open_orders:]
+        # Every resting piece is placeable, so a resting piece outside the nearest is
+        # held back: canceled, its piece keeping its state.
+        kept = {(index, number) for _, index, number in ranked}
+        for index, pair in enumerate(running):
+            for number in [n for n in pair.by_order.values() if (index, n) not in kept]:
+                held = pair.pieces[number]
+                if held.order_id is not None:
+                    ctx.cancel(held.order_id)
+                    del pair.by_order[held.order_id]
+                    held.order_id, held.ordered = None, 0.0
+    wanted = [(running[index], number) for _, index, number in ranked]
     for pair, number in wanted:
         piece = pair.pieces.get(number)
         if piece is None or piece.order_id is not None or not pair.placeable(piece):

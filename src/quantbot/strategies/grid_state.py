@@ -18,6 +18,7 @@ which is what :meth:`~quantbot.strategies.grid.Grid.state` returns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,8 @@ class Piece:
         order_id: the order resting for it; None while held back (by
             ``max_open_orders``, or, for an entry, while the pair is paused).
         ordered: quantity of that order (the checks may have rounded it).
+        level: the level it trades at: the slot's lower one for a buy, the upper one for
+            a sell (derived; slot and side never change).
     """
 
     slot: int
@@ -124,11 +127,11 @@ class Piece:
     lot: Lot | None = None
     order_id: ClientOrderId | None = None
     ordered: float = 0.0
+    level: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def level(self) -> int:
-        """The level it trades at: the slot's lower one for a buy, upper one for a sell."""
-        return self.slot if self.side is Side.BUY else self.slot + 1
+    def __post_init__(self) -> None:
+        # Stored, not a property: the book ranks every piece by its level after every fill.
+        self.level = self.slot if self.side is Side.BUY else self.slot + 1
 
     def to_dict(self) -> dict[str, Any]:
         """The piece as JSON-ready values."""
@@ -295,6 +298,12 @@ class PairGrid:
     def unpause(self) -> None:
         """Trade normally again: entries are placed."""
         self.paused_ms = self.retry_ms = None
+
+    def placeable_pieces(self) -> Iterable[tuple[int, Piece]]:
+        """``(number, piece)`` of every piece that may rest now (:meth:`placeable`)."""
+        if self.paused_ms is None:
+            return self.pieces.items()
+        return [(number, piece) for number, piece in self.pieces.items() if self.placeable(piece)]
 
     def placeable(self, piece: Piece) -> bool:
         """Whether ``piece`` may rest now: anything while trading, only exits while paused.
