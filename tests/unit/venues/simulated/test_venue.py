@@ -416,6 +416,29 @@ def test_a_balance_short_by_more_than_dust_fills_what_the_lots_allow() -> None:
     assert [f.qty for f in fills(events)] == pytest.approx([0.299])
 
 
+def test_each_fill_reaches_the_sink_before_the_next_order_asks_its_budget() -> None:
+    """An account booking fills in the sink is current when the next order's budget is asked."""
+    seen: list[str] = []
+
+    def budget(o: object, **_: object) -> float:
+        seen.append("budget")
+        return math.inf
+
+    sim = SimulatedVenue(
+        {SYMBOL: make_ohlcv([FLAT, FLAT])},
+        {SYMBOL: make_instrument(tick_size=None, lot_size=0.001)},
+        MODEL,
+        budget=budget,
+    )
+    sim.submit(order(Side.BUY, 0.3), decided_at=0)
+    sim.submit(order(Side.BUY, 0.2), decided_at=0)
+
+    events = sim.process_bar(1, lambda event: seen.append(f"fill {event.qty:g}"))
+
+    assert seen == ["budget", "fill 0.3", "budget", "fill 0.2"]
+    assert [f.qty for f in fills(events)] == [0.3, 0.2]
+
+
 def test_volume_cap_is_shared_by_every_order_filling_on_the_bar() -> None:
     sim = venue(
         [FLAT, (101.0, 101.5, 100.5, 101.0, 15.0), FLAT],
