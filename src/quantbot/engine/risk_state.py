@@ -57,7 +57,8 @@ def restore_risk_state(
     Args:
         session: an open session on a migrated database.
         setup: the risk configuration in force now.
-        config_fingerprint: fingerprint of that configuration; a monthly shutdown clears
+        config_fingerprint: fingerprint of that configuration
+            (:meth:`~quantbot.config.QuantbotConfig.fingerprint`); a monthly shutdown clears
             only through
             :meth:`~quantbot.risk.CircuitBreaker.reset_after_config_change` with one
             that differs from the fingerprint it tripped under.
