@@ -1,6 +1,8 @@
 """Benchmark of the backtest engine against the targets of issues 5 and 6.
 
-Run with ``.venv/bin/python bench/backtest_speed.py [--quick] [--runs N] [--only NAME]``.
+Run with ``.venv/bin/python bench/backtest_speed.py [--quick] [--runs N] [--only NAME]
+[--profile]``; ``--profile`` runs each workload once more under cProfile and prints the
+functions that took the most time, with their call counts (orders, cancels, fills).
 Nothing is asserted: speed is measured here, never in tests. Every figure is printed
 next to its target with ``met`` or ``NOT met``, and with the fill and trade counts, so a
 speed-up that changes the results is visible.
@@ -52,9 +54,11 @@ share shows. Issue 5's one symbol-year memory target (<= 300 MB) is read off the
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import json
 import logging
+import pstats
 import resource
 import subprocess
 import sys
@@ -390,14 +394,28 @@ def report(workload: Workload, figures: dict[str, Any]) -> None:
     print(f"    target: {verdict}")
 
 
-def run_child(workload: Workload, folder: Path, runs: int) -> dict[str, Any]:
+def profile(workload: Workload, folder: Path) -> None:
+    """Run ``workload`` once under cProfile; print the 25 most expensive calls to stderr."""
+    data, _ = read_market(folder, workload.symbols)
+    strategies = workload.strategies(list(data.arrays))
+    profiler = cProfile.Profile()
+    profiler.runcall(run_backtest, data, strategies, workload.config)
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+
+
+def run_child(
+    workload: Workload, folder: Path, runs: int, *, profiled: bool = False
+) -> dict[str, Any]:
     """Measure ``workload`` in a fresh Python process (its own peak memory)."""
     done = subprocess.run(
-        [sys.executable, __file__, "--child", workload.name, str(folder), str(runs)],
+        [sys.executable, __file__, "--child", workload.name, str(folder), str(runs)]
+        + (["--profile"] if profiled else []),
         capture_output=True,
         text=True,
         check=True,
     )
+    if profiled:
+        print(done.stderr)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
@@ -409,12 +427,18 @@ def main() -> None:
     parser.add_argument(
         "--only", action="append", choices=[w.name for w in WORKLOADS], help="repeatable"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="also print where each workload's time goes"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     by_name = {w.name: w for w in WORKLOADS}
     if args.child:
         name, folder, runs = args.child
-        print(json.dumps(measure(by_name[name], Path(folder), int(runs))))
+        figures = measure(by_name[name], Path(folder), int(runs))
+        if args.profile:
+            profile(by_name[name], Path(folder))
+        print(json.dumps(figures))
         return
     minutes = YEAR // 10 if args.quick else YEAR
     chosen = [by_name[n] for n in args.only] if args.only else list(WORKLOADS)
@@ -434,7 +458,7 @@ def main() -> None:
             else:
                 folder = Path(tmp) / ("one" if workload.symbols == 1 else "ten")
             runs = args.runs or (1 if args.quick else 2 if workload.symbols == 10 else 3)
-            report(workload, run_child(workload, folder, runs))
+            report(workload, run_child(workload, folder, runs, profiled=args.profile))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.data.synthetic import generate_market
 from quantbot.engine.backtest import BacktestData
 from quantbot.engine.instruments import instrument_for
-from quantbot.risk import RiskLimits
+from quantbot.engine.risk_setup import RiskSetup
+from quantbot.risk import LossLimits, OperationalLimits, RiskLimits
 
 STRATEGY = StrategyId("grid_btc")
 ORDER_ID = ClientOrderId("grid_btc-0a1b2c3d-1")
@@ -144,3 +145,28 @@ WIDE_RISK_LIMITS = RiskLimits(
     reserve_cash_pct=0.0,
 )
 """Portfolio limits no test order reaches, for tests of the breakers alone."""
+
+
+def loss_breaker_setup(
+    *,
+    daily_pct: float,
+    weekly_pct: float = 50.0,
+    resume_hours: float = 24.0,
+    recovery_hours: float = 24.0,
+) -> RiskSetup:
+    """The loss breakers alone: wide portfolio limits, monthly 90 %, no brakes, UTC, every minute."""
+    return RiskSetup(
+        limits=WIDE_RISK_LIMITS,
+        loss_limits=LossLimits(
+            daily_loss_limit_pct=daily_pct,
+            weekly_loss_limit_pct=weekly_pct,
+            monthly_loss_limit_pct=90.0,
+            reduce_position_sizes_by_pct=50.0,
+            recovery_period_hours=recovery_hours,
+            resume_after_hours=resume_hours,
+        ),
+        brake_levels=(),
+        operational=OperationalLimits(),
+        timezone="UTC",
+        check_interval_s=60,
+    )

@@ -34,7 +34,7 @@ rounding; a cent above any real limit is far beyond it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -174,17 +174,7 @@ class TotalExposureCheck:
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
         """Reject orders raising the total exposure above its share of equity."""
-        if _opening(intent, state) == 0.0:
-            return _approve(self.name, intent)
-        portfolio = as_portfolio_state(state)
-        return _limit_exposure(
-            self.name,
-            self.max_total_exposure_pct,
-            intent,
-            portfolio,
-            scope="",
-            symbols=portfolio.symbols_with_exposure(),
-        )
+        return _limit_exposure(self.name, self.max_total_exposure_pct, intent, state, _every_symbol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,15 +186,8 @@ class SinglePairExposureCheck:
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
         """Reject orders raising their symbol's exposure above its share of equity."""
-        if _opening(intent, state) == 0.0:
-            return _approve(self.name, intent)
         return _limit_exposure(
-            self.name,
-            self.max_single_pair_exposure_pct,
-            intent,
-            as_portfolio_state(state),
-            scope=f"{intent.symbol} ",
-            symbols=(),
+            self.name, self.max_single_pair_exposure_pct, intent, state, _own_symbol
         )
 
 
@@ -224,9 +207,11 @@ class CorrelatedExposureCheck:
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
         """Reject orders raising their group's exposure above its share of equity."""
-        if _opening(intent, state) == 0.0:
-            return _approve(self.name, intent)
-        portfolio = as_portfolio_state(state)
+        return _limit_exposure(
+            self.name, self.max_correlated_exposure_pct, intent, state, self._group
+        )
+
+    def _group(self, intent: OrderIntent, portfolio: PortfolioState) -> _Scope:
         base = portfolio.instrument(intent.symbol).base
         merged = _merged_groups(self.groups, tuple(portfolio.rolling_correlation_groups()))
         group = next((g for g in merged if base in g), frozenset({base}))
@@ -235,14 +220,7 @@ class CorrelatedExposureCheck:
             for symbol in portfolio.symbols_with_exposure()
             if portfolio.instrument(symbol).base in group
         ]
-        return _limit_exposure(
-            self.name,
-            self.max_correlated_exposure_pct,
-            intent,
-            portfolio,
-            scope="+".join(sorted(group)) + " ",
-            symbols=symbols,
-        )
+        return "+".join(sorted(group)) + " ", symbols
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,22 +232,8 @@ class ExchangeCapitalCheck:
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
         """Reject orders raising their exchange's exposure above its share of equity."""
-        if _opening(intent, state) == 0.0:
-            return _approve(self.name, intent)
-        portfolio = as_portfolio_state(state)
-        exchange = portfolio.exchange_of(intent.symbol)
-        symbols = [
-            symbol
-            for symbol in portfolio.symbols_with_exposure()
-            if portfolio.exchange_of(symbol) == exchange
-        ]
         return _limit_exposure(
-            self.name,
-            self.max_capital_per_exchange_pct,
-            intent,
-            portfolio,
-            scope=f"{exchange} ",
-            symbols=symbols,
+            self.name, self.max_capital_per_exchange_pct, intent, state, _same_exchange
         )
 
 
@@ -282,17 +246,8 @@ class LeverageCapCheck:
 
     def check(self, intent: OrderIntent, state: PreTradeState) -> CheckDecision:
         """Reject orders raising the portfolio leverage above ``leverage_cap``."""
-        if _opening(intent, state) == 0.0:
-            return _approve(self.name, intent)
-        portfolio = as_portfolio_state(state)
         return _limit_exposure(
-            self.name,
-            self.leverage_cap,
-            intent,
-            portfolio,
-            scope="",
-            symbols=portfolio.symbols_with_exposure(),
-            leverage=True,
+            self.name, self.leverage_cap, intent, state, _every_symbol, leverage=True
         )
 
 
@@ -367,20 +322,43 @@ def portfolio_rule_checks(
     ]
 
 
+_Scope = tuple[str, Iterable[str]]
+"""What an exposure rule measures: its name in the message (``BTC+ETH ``) and its symbols
+(the order's own is always included)."""
+
+
+def _every_symbol(intent: OrderIntent, portfolio: PortfolioState) -> _Scope:
+    return "", portfolio.symbols_with_exposure()
+
+
+def _own_symbol(intent: OrderIntent, portfolio: PortfolioState) -> _Scope:
+    return f"{intent.symbol} ", ()
+
+
+def _same_exchange(intent: OrderIntent, portfolio: PortfolioState) -> _Scope:
+    exchange = portfolio.exchange_of(intent.symbol)
+    symbols = [s for s in portfolio.symbols_with_exposure() if portfolio.exchange_of(s) == exchange]
+    return f"{exchange} ", symbols
+
+
 def _limit_exposure(
     name: str,
     limit: float,
     intent: OrderIntent,
-    portfolio: PortfolioState,
+    state: PreTradeState,
+    scope_of: Callable[[OrderIntent, PortfolioState], _Scope],
     *,
-    scope: str,
-    symbols: Iterable[str],
     leverage: bool = False,
 ) -> CheckDecision:
-    """Approve, or reject when the order raises the exposure of ``symbols`` past the limit.
+    """Approve, or reject when the order raises the exposure ``scope_of`` measures past the limit.
 
-    The bound is ``limit`` % of equity, or ``limit`` times equity when ``leverage``.
+    Closing orders pass (module docstring). The bound is ``limit`` % of equity, or
+    ``limit`` times equity when ``leverage``.
     """
+    if _opening(intent, state) == 0.0:
+        return _approve(name, intent)
+    portfolio = as_portfolio_state(state)
+    scope, symbols = scope_of(intent, portfolio)
     equity = portfolio.equity_usd()
     bound = limit * equity if leverage else limit * equity / 100.0
     change = exposure_change(intent, portfolio, symbols)

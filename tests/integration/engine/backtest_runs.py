@@ -25,7 +25,7 @@ from unit.engine.strategies_for_tests import (
     MixedOrdersParams,
 )
 
-from factories import START_MS, make_backtest_data
+from factories import START_MS, WIDE_RISK_LIMITS, make_backtest_data
 
 BTC, ETH = "BTC/USDT", "ETH/USDT"
 BTC_PERP, ETH_PERP = "BTC/USDT:USDT", "ETH/USDT:USDT"
@@ -116,15 +116,7 @@ def tight_risk(
     recovery three; the portfolio limits are wide unless given.
     """
     return RiskSetup(
-        limits=limits
-        or RiskLimits(
-            max_order_size_usd=1e9,
-            max_total_exposure_pct=100.0,
-            max_single_pair_exposure_pct=100.0,
-            max_correlated_exposure_pct=100.0,
-            max_capital_per_exchange_pct=100.0,
-            reserve_cash_pct=0.0,
-        ),
+        limits=limits or WIDE_RISK_LIMITS,
         loss_limits=LossLimits(
             daily_loss_limit_pct=daily_pct,
             weekly_loss_limit_pct=weekly_pct,

@@ -25,13 +25,12 @@ from quantbot.engine.backtest import RISK_CLOSE_PREFIX, BacktestConfig, Backtest
 from quantbot.engine.loading import from_files
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
-from quantbot.risk import LossLimits, OperationalLimits
 from quantbot.strategies import StrategyContext, create_strategy
 from quantbot.strategies.grid import Grid
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel
 
-from factories import WIDE_RISK_LIMITS
+from factories import loss_breaker_setup
 
 BTC = "BTC/USDT"
 MINUTE_MS = 60_000
@@ -42,7 +41,6 @@ END_MS = START_MS + 14 * DAY_MS
 CAPITAL = 100_000.0
 ORDER_SIZE = 0.4  # BTC, about 42,000 USDT: a 1.2 % move is a 0.5 % daily loss
 DAILY_LIMIT_PCT = 0.5
-WIDE = WIDE_RISK_LIMITS
 GRID = {"num_grids": 20, "grid_spacing_pct": 0.5, "order_size_usd": 1_000.0}
 
 
@@ -59,21 +57,7 @@ class WatchedGrid(Grid):
 
 
 def _setup(*, daily: float = DAILY_LIMIT_PCT, weekly: float = 50.0) -> RiskSetup:
-    return RiskSetup(
-        limits=WIDE,
-        loss_limits=LossLimits(
-            daily_loss_limit_pct=daily,
-            weekly_loss_limit_pct=weekly,
-            monthly_loss_limit_pct=90.0,
-            reduce_position_sizes_by_pct=50.0,
-            recovery_period_hours=48.0,
-            resume_after_hours=24.0,
-        ),
-        brake_levels=(),
-        operational=OperationalLimits(),
-        timezone="UTC",
-        check_interval_s=60,
-    )
+    return loss_breaker_setup(daily_pct=daily, weekly_pct=weekly, recovery_hours=48.0)
 
 
 @pytest.fixture(scope="module")

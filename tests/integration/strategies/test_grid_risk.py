@@ -40,12 +40,11 @@ from quantbot.engine.backtest import RISK_CLOSE_PREFIX, BacktestConfig, Backtest
 from quantbot.engine.loading import from_files
 from quantbot.engine.results import BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
-from quantbot.risk import LossLimits, OperationalLimits
 from quantbot.strategies.grid_params import GridParams
 from quantbot.venues.simulated import FillModel, MarginModel
 from unit.strategies.test_grid import Observed
 
-from factories import WIDE_RISK_LIMITS
+from factories import loss_breaker_setup
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -55,7 +54,6 @@ END_MS = START_MS + 14 * DAY_MS
 CAPITAL = 100_000.0
 ORDER_USD = 2_000.0
 GRID: dict[str, Any] = {"num_grids": 20, "grid_spacing_pct": 0.5, "order_size_usd": ORDER_USD}
-WIDE = WIDE_RISK_LIMITS
 
 
 def _setup(
@@ -65,20 +63,11 @@ def _setup(
     resume_hours: float = 24.0,
     recovery_hours: float = 24.0,
 ) -> RiskSetup:
-    return RiskSetup(
-        limits=WIDE,
-        loss_limits=LossLimits(
-            daily_loss_limit_pct=daily,
-            weekly_loss_limit_pct=weekly,
-            monthly_loss_limit_pct=90.0,
-            reduce_position_sizes_by_pct=50.0,
-            recovery_period_hours=recovery_hours,
-            resume_after_hours=resume_hours,
-        ),
-        brake_levels=(),
-        operational=OperationalLimits(),
-        timezone="UTC",
-        check_interval_s=60,
+    return loss_breaker_setup(
+        daily_pct=daily,
+        weekly_pct=weekly,
+        resume_hours=resume_hours,
+        recovery_hours=recovery_hours,
     )
 
 
