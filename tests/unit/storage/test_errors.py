@@ -21,6 +21,10 @@ def postgres_url(password: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+OTHER_URL = postgres_url("0" * 12)
+"""The same database with another password: what an error shows of its own words."""
+
+
 def test_storage_errors_are_quantbot_errors() -> None:
     for error in (DatabaseNotMigrated, UnknownRevision, DuplicateRecord, RecordNotFound):
         assert issubclass(error, StorageError)
@@ -64,6 +68,9 @@ def test_not_migrated_shows_a_placeholder_for_a_database_option_with_password() 
 def test_not_migrated_never_shows_the_password(password: str, database_option: bool) -> None:
     url = postgres_url(password)
     assume(password not in url.replace(password, "", 1))  # appears only as the password
+    # Nor by coincidence in the message's own words ("--data" in "--database"):
+    other = DatabaseNotMigrated(OTHER_URL, "0001", "0002", database_option=database_option)
+    assume(password not in str(other) + other.command + other.database)
 
     error = DatabaseNotMigrated(url, "0001", "0002", database_option=database_option)
 
@@ -76,6 +83,7 @@ def test_not_migrated_never_shows_the_password(password: str, database_option: b
 def test_unknown_revision_never_shows_the_password(password: str) -> None:
     url = postgres_url(password)
     assume(password not in url.replace(password, "", 1))
+    assume(password not in str(UnknownRevision(OTHER_URL, "9999", "0001")))
 
     error = UnknownRevision(url, "9999", "0001")
 
