@@ -1,11 +1,18 @@
 """The grid's orders on the venue: placing its pieces, holding some back, canceling.
 
 A grid wants one order per :class:`~quantbot.strategies.grid_state.Piece`. At most
-``max_open_orders`` rest at once across all pairs of one grid: the pieces nearest their
-pair's last price (relative distance of their level), ties by pair and age. The others
-are held back — canceled if they rested, their pieces kept as they are — and placed
-when they are among the nearest again (:func:`sync_book` runs after every fill, price
-alert and retry).
+``max_open_orders`` rest at once across all pairs of one grid, chosen by the relative
+distance of their level from their pair's last price (:func:`sync_book` runs after
+every fill, price alert and retry):
+
+- free places go to the nearest held-back pieces, ties by pair and age;
+- a resting order gives its place to a held-back piece only when that piece is nearer
+  by at least one level of its pair's spacing (:data:`REPLACE_MARGIN_LEVELS`).
+  Without that margin the orders at the edge of the nearest set would be canceled
+  and placed again on most moves of any pair: two requests to the exchange each time,
+  and the order's place in the queue lost.
+
+A piece held back is canceled if it rested and keeps its state.
 
 A piece the pre-trade checks refuse leaves the grid (an entry is dropped, an exit's
 inventory becomes loose, held without an order), unless a rule that only holds
@@ -18,6 +25,8 @@ piece. A paused pair places only its exits, which close inventory and pass those
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from enum import Enum
 
@@ -34,6 +43,10 @@ __all__ = [
     "place_piece",
     "sync_book",
 ]
+
+REPLACE_MARGIN_LEVELS = 1.0
+"""How much nearer, in levels of its own pair's spacing, a held-back piece must be than
+the farthest resting order to take its place when ``max_open_orders`` rest."""
 
 HOLDING_CHECKS = frozenset({"circuit_breaker", "drawdown_brake", "exchange_pause"})
 """The pre-trade checks whose refusals only hold trading back for a while.
@@ -65,38 +78,30 @@ def sync_book(
 ) -> None:
     """Rest the orders the running grids want, at most ``max_open_orders``, nearest first.
 
-    A paused pair's entries that do not rest are not wanted. When a refusal shows that
+    Which pieces rest is decided as the module says. A paused pair's entries that do not rest are not wanted. When a refusal shows that
     the risk layer holds entries back, every running pair pauses until ``retry_ms``,
     no further entry is tried, and a held-back exit ends the pass.
     """
     running = [pair for pair in pairs if pair.stopped is None]
-    # (distance of its level from the pair's last price, pair index, piece number):
-    # nearest first, ties by pair and age. One pass with bound lookups: this runs after
-    # every fill, over every piece of every pair.
-    ranked: list[tuple[float, int, int]] = []
-    for index, pair in enumerate(running):
-        if not pair.pieces:
-            continue
-        price, last = pair.lattice.price, ctx.last_price(pair.symbol)
-        ranked += [
-            (abs(price(piece.level) / last - 1.0), index, number)
-            for number, piece in pair.placeable_pieces()
+    wanted: list[_Ranked]
+    if sum(len(pair.placeable_pieces()) for pair in running) <= max_open_orders:
+        wanted = [
+            (0.0, index, number)
+            for index, pair in enumerate(running)
+            for number, _ in pair.placeable_pieces()
         ]
-    if len(ranked) > max_open_orders:
-        ranked.sort()
-        del ranked[max_open_orders:]
-        # Every resting piece is placeable, so a resting piece outside the nearest is
-        # held back: canceled, its piece keeping its state.
-        kept = {(index, number) for _, index, number in ranked}
-        for index, pair in enumerate(running):
-            for number in [n for n in pair.by_order.values() if (index, n) not in kept]:
-                held = pair.pieces[number]
-                if held.order_id is not None:
-                    ctx.cancel(held.order_id)
-                    del pair.by_order[held.order_id]
-                    held.order_id, held.ordered = None, 0.0
-    wanted = [(running[index], number) for _, index, number in ranked]
-    for pair, number in wanted:
+    else:
+        lasts = [ctx.last_price(pair.symbol) for pair in running]
+        dropped, wanted = _nearest(running, lasts, max_open_orders)
+        for _, index, number in dropped:
+            pair = running[index]
+            held = pair.pieces[number]
+            if held.order_id is not None:
+                ctx.cancel(held.order_id)
+                del pair.by_order[held.order_id]
+                held.order_id, held.ordered = None, 0.0
+    for _, index, number in wanted:
+        pair = running[index]
         piece = pair.pieces.get(number)
         if piece is None or piece.order_id is not None or not pair.placeable(piece):
             continue
@@ -105,6 +110,80 @@ def sync_book(
                 other.pause(ctx.now_ms, retry_ms)
             if piece.lot is not None:
                 return  # even an exit is held back: nothing more this pass
+
+
+_Ranked = tuple[float, int, int]
+"""A piece ranked for the book: (distance of its level from its pair's last price, pair
+index, piece number); sorted, nearest first, ties by pair and age."""
+
+
+def _nearest(
+    running: list[PairGrid], lasts: list[float], max_open_orders: int
+) -> tuple[list[_Ranked], list[_Ranked]]:
+    """The resting pieces to hold back and the held-back pieces to place, nearest first.
+
+    Beyond ``max_open_orders`` the farthest resting pieces are held back. Free places
+    go to the nearest held-back pieces; then, nearest first, a held-back piece takes
+    the place of the farthest resting one while it is nearer by its pair's margin
+    (:data:`REPLACE_MARGIN_LEVELS`).
+    """
+    resting: list[_Ranked] = []
+    for index, pair in enumerate(running):
+        if pair.by_order:
+            pieces = pair.pieces
+            resting += pair.lattice.ranked(
+                [(pieces[number].level, number) for number in pair.by_order.values()],
+                lasts[index],
+                index,
+            )
+    resting.sort()
+    kept, dropped = resting[:max_open_orders], resting[max_open_orders:]
+    free = max_open_orders - len(kept)
+    # Only a held-back piece nearer than the farthest resting one can be placed, unless
+    # fewer of those than the free places exist.
+    waiting = _waiting(running, lasts, resting[-1][0]) if resting else None
+    if waiting is None or len(waiting) < free:
+        waiting = _waiting(running, lasts, math.inf) or []  # never None unbounded
+    waiting.sort()
+    placed = waiting[:free]
+    for candidate in waiting[free:]:
+        distance, index, _ = candidate
+        margin = running[index].lattice.spacing_pct / 100.0 * REPLACE_MARGIN_LEVELS
+        if not kept or distance + margin >= kept[-1][0]:
+            break
+        dropped.append(kept.pop())
+        placed.append(candidate)
+    return dropped, placed
+
+
+def _waiting(running: list[PairGrid], lasts: list[float], within: float) -> list[_Ranked] | None:
+    """The placeable pieces without an order whose level lies less than ``within`` away.
+
+    Looks only at the levels near each pair's price (:meth:`PairGrid.pieces_by_level`);
+    None when a pair's levels cannot be bounded (then ask again with ``within`` infinite).
+    """
+    found: list[_Ranked] = []
+    for index, pair in enumerate(running):
+        if not pair.pieces:
+            continue
+        lattice, last = pair.lattice, lasts[index]
+        levels, numbers_at = pair.pieces_by_level()
+        if within < math.inf:
+            window = lattice.level_window(last, within)
+            if window is None:
+                return None
+            levels = levels[bisect_left(levels, window[0]) : bisect_right(levels, window[1])]
+        pieces = pair.pieces
+        near = [
+            (level, number)
+            for level in levels
+            for number in numbers_at[level]
+            if pieces[number].order_id is None
+        ]
+        if pair.paused_ms is not None:
+            near = [(level, number) for level, number in near if pair.placeable(pieces[number])]
+        found += [ranked for ranked in lattice.ranked(near, last, index) if ranked[0] < within]
+    return found
 
 
 def place_piece(pair: PairGrid, number: int, ctx: StrategyContext) -> Placement:

@@ -16,6 +16,7 @@ and ``upper_bound_pct`` above the centre price, at most ``num_grids`` a side.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,42 @@ class GridLevels:
         if self.grid_type == "geometric":
             return self.anchor * (1.0 + self.spacing_pct / 100.0) ** level
         return self.anchor + level * self.step
+
+    def ranked(
+        self, pieces: Iterable[tuple[int, int]], price: float, tag: int
+    ) -> list[tuple[float, int, int]]:
+        """``(distance, tag, number)`` for each ``(level, number)`` in ``pieces``.
+
+        The distance of a level from ``price`` is ``|price(level) / price - 1|``. The
+        formula of :meth:`price` is written inline and the tuples are built in the same
+        pass, because the grid's book ranks the pieces near every pair's price after
+        each fill; ``tag`` tells the pairs apart in the ranking.
+        """
+        if self.grid_type == "geometric":
+            scale, ratio = self.anchor / price, 1.0 + self.spacing_pct / 100.0
+            return [(abs(scale * ratio**level - 1.0), tag, number) for level, number in pieces]
+        offset, step = self.anchor / price - 1.0, self.step / price
+        return [(abs(offset + level * step), tag, number) for level, number in pieces]
+
+    def level_window(self, price: float, distance: float) -> tuple[int, int] | None:
+        """A range of levels holding every level less than ``distance`` from ``price``.
+
+        Distance as in :meth:`ranked`. The range has a level of slack on each side
+        for float rounding: the caller measures the levels it finds. None when the
+        range is unbounded: every level of a geometric lattice below ``price`` lies
+        less than 100 % away.
+        """
+        if self.grid_type == "geometric":
+            if distance >= 1.0:
+                return None
+            log_ratio = math.log1p(self.spacing_pct / 100.0)
+            at = math.log(price / self.anchor) / log_ratio
+            low = at + math.log1p(-distance) / log_ratio
+            high = at + math.log1p(distance) / log_ratio
+        else:
+            at, half = (price - self.anchor) / self.step, distance * price / self.step
+            low, high = at - half, at + half
+        return math.floor(low) - 1, math.ceil(high) + 1
 
     def floor_level(self, price: float) -> int:
         """The highest level whose price is at or below ``price``."""

@@ -18,7 +18,7 @@ which is what :meth:`~quantbot.strategies.grid.Grid.state` returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,6 +271,9 @@ class PairGrid:
     stopped: str | None = None
     paused_ms: int | None = None
     retry_ms: int | None = None
+    _by_level: tuple[tuple[int, int], list[int], dict[int, list[int]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def lattice(self) -> GridLevels:
@@ -299,11 +302,27 @@ class PairGrid:
         """Trade normally again: entries are placed."""
         self.paused_ms = self.retry_ms = None
 
-    def placeable_pieces(self) -> Iterable[tuple[int, Piece]]:
+    def placeable_pieces(self) -> Collection[tuple[int, Piece]]:
         """``(number, piece)`` of every piece that may rest now (:meth:`placeable`)."""
         if self.paused_ms is None:
             return self.pieces.items()
         return [(number, piece) for number, piece in self.pieces.items() if self.placeable(piece)]
+
+    def pieces_by_level(self) -> tuple[list[int], dict[int, list[int]]]:
+        """The levels the pieces trade at, ascending, and the piece numbers at each.
+
+        Kept between calls while the pieces stay the same: the book looks up the
+        pieces near the price after every fill, and most fills leave the other pairs'
+        pieces alone. A piece is only ever added (:meth:`add`, under a new number) or
+        removed, so ``next_piece`` and the number of pieces tell when they changed.
+        """
+        key = (self.next_piece, len(self.pieces))
+        if self._by_level is None or self._by_level[0] != key:
+            numbers: dict[int, list[int]] = {}
+            for number, piece in self.pieces.items():
+                numbers.setdefault(piece.level, []).append(number)
+            self._by_level = (key, sorted(numbers), numbers)
+        return self._by_level[1], self._by_level[2]
 
     def placeable(self, piece: Piece) -> bool:
         """Whether ``piece`` may rest now: anything while trading, only exits while paused.

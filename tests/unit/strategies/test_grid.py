@@ -463,29 +463,31 @@ class BookWatch(Observed):
 
 def test_max_open_orders_caps_the_orders_of_all_pairs_together_nearest_first() -> None:
     eth = "ETH/USDT"
-    flat = _path([100.0] * 40)
-    falling = _path(_walk(100, 97.5) + [97.5] * (40 - 11))
+    rising = _path(_walk(100, 103) + [103.0] * (40 - 13))  # BTC's buys drift away, unfilled
+    falling = _path([100.0] * 12 + _walk(100, 97.5) + [97.5] * (40 - 12 - 11))
     instruments = {s: make_instrument(s, tick_size=None, lot_size=None) for s in (SYMBOL, eth)}
-    data = BacktestData("1m", {SYMBOL: make_ohlcv(flat), eth: make_ohlcv(falling)}, instruments)
+    data = BacktestData("1m", {SYMBOL: make_ohlcv(rising), eth: make_ohlcv(falling)}, instruments)
     grid = BookWatch(GridParams(**GRID, max_open_orders=4), symbols=[SYMBOL, eth])
 
     result = run_backtest(data, [grid], BacktestConfig(100_000, fill_model=NO_COSTS))
 
     assert max(check[2] for check in grid.checks) == 4  # the cap binds, for both together
-    first = grid.submitted(_close_ms(flat, 0))
+    first = grid.submitted(_close_ms(rising, 0))
     assert sorted(o.symbol for o in first) == [SYMBOL, SYMBOL, eth, eth]  # equally near
     assert sorted(_limits(first, Side.BUY)) == pytest.approx(sorted([level(-1), level(-2)] * 2))
     for resting, held in grid.books:
         assert len(resting) == min(4, len(resting) + len(held))
         if resting and held:
-            assert max(resting) <= min(held) + 1e-12  # nearest first, whichever the pair
+            # nearest first whichever the pair, a resting order making way only for a
+            # piece at least a level (the spacing, 1 %) nearer
+            assert max(resting) <= min(held) + GRID["grid_spacing_pct"] / 100 + 1e-12
     assert set(result.fills["symbol"]) == {eth}
     eth_third = [
         o for _, o in grid.orders if o.symbol == eth and o.price == pytest.approx(level(-3))
     ]
     assert eth_third  # held back at first, placed as ETH fell towards it
     btc = {o.client_order_id for _, o in grid.orders if o.symbol == SYMBOL}
-    assert btc & {cid for _, cid in grid.cancels}  # BTC, unmoved, made way for ETH's orders
+    assert btc & {cid for _, cid in grid.cancels}  # BTC, moved away, made way for ETH's
 
 
 # -- refusals ------------------------------------------------------------------------------------

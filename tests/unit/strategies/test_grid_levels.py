@@ -97,3 +97,41 @@ def test_the_lattice_round_trips_through_a_dict() -> None:
 def test_a_lattice_needs_a_positive_anchor_and_spacing(anchor: float, spacing: float) -> None:
     with pytest.raises(ValueError, match=r"must be (a )?positive"):
         GridLevels("geometric", anchor, spacing)
+
+
+@given(grid_types, spacings, st.integers(-40, 40), st.floats(0.8, 1.25))
+def test_a_level_ranks_at_its_relative_distance_from_the_price(
+    grid_type: str, spacing: float, level: int, ratio: float
+) -> None:
+    levels = GridLevels(grid_type, 100.0, spacing)  # type: ignore[arg-type]
+    price = 100.0 * ratio
+    if levels.price(level) <= 0:
+        return  # an arithmetic level beyond zero is never laid
+
+    [(distance, tag, number)] = levels.ranked([(level, 7)], price, 3)
+
+    assert (tag, number) == (3, 7)
+    assert distance == pytest.approx(abs(levels.price(level) / price - 1.0), rel=1e-9, abs=1e-12)
+
+
+@given(grid_types, spacings, st.floats(0.8, 1.25), st.floats(0.0, 0.99))
+def test_the_level_window_holds_every_level_nearer_than_the_distance(
+    grid_type: str, spacing: float, ratio: float, distance: float
+) -> None:
+    levels = GridLevels(grid_type, 100.0, spacing)  # type: ignore[arg-type]
+    price = 100.0 * ratio
+
+    window = levels.level_window(price, distance)
+
+    assert window is not None
+    low, high = window
+    ranked = levels.ranked([(k, k) for k in range(low - 200, high + 201)], price, 0)
+    assert all(low <= level <= high for d, _, level in ranked if d < distance)
+    # and no wider than a level of slack each side: the levels within those are near
+    edges = [d for d, _, level in ranked if level in (low + 2, high - 2)]
+    assert low + 2 > high - 2 or max(edges) <= distance * (1 + 1e-9)
+
+
+def test_no_window_bounds_a_geometric_lattice_a_whole_price_below() -> None:
+    assert GridLevels("geometric", 100.0, 1.0).level_window(100.0, 1.0) is None
+    assert GridLevels("arithmetic", 100.0, 1.0).level_window(100.0, 1.0) == (-101, 101)

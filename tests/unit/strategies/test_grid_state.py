@@ -107,3 +107,24 @@ def test_a_pairs_grid_survives_a_trip_through_json(
     restored = PairGrid.from_dict("BTC/USDT", json.loads(text))
 
     assert restored == pair
+
+
+@given(st.lists(st.tuples(st.booleans(), pieces), min_size=1, max_size=30))
+def test_pieces_by_level_follows_every_addition_and_removal(
+    steps: list[tuple[bool, Piece]],
+) -> None:
+    pair = PairGrid("BTC/USDT")
+    for remove, piece in steps:
+        pair.pieces_by_level()  # kept from the last call, unless the pieces changed since
+        if remove and pair.pieces:
+            del pair.pieces[next(iter(pair.pieces))]
+        else:
+            pair.add(piece)
+
+        levels, numbers_at = pair.pieces_by_level()
+
+        expected: dict[int, list[int]] = {}
+        for number, kept in pair.pieces.items():
+            expected.setdefault(kept.level, []).append(number)
+        assert levels == sorted(expected)
+        assert numbers_at == expected
