@@ -40,9 +40,10 @@ def make_order(
     stop_price: float | None = None,
     time_in_force: TimeInForce = TimeInForce.GTC,
     symbol: str = SYMBOL,
+    client_order_id: ClientOrderId = ORDER_ID,
 ) -> Order:
     return Order(
-        client_order_id=ORDER_ID,
+        client_order_id=client_order_id,
         strategy_id=STRATEGY,
         symbol=symbol,
         side=side,

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quantbot.core import ClientOrderId, Order, OrderType, Side, StrategyId, TimeInForce
+from quantbot.core import ClientOrderId, Order, Side
 from quantbot.strategies.grid_book import REPLACE_MARGIN_LEVELS, sync_book
 from quantbot.strategies.grid_levels import GridLevels
 from quantbot.strategies.grid_state import Lot, PairGrid, Piece
+
+from factories import make_order
 
 
 @dataclass
@@ -26,26 +28,13 @@ class BookContext:
         return self.lasts[symbol]
 
     def submit(
-        self,
-        symbol: str,
-        side: Side,
-        qty: float,
-        *,
-        order_type: OrderType = OrderType.MARKET,
-        price: float | None = None,
-        stop_price: float | None = None,
-        time_in_force: TimeInForce = TimeInForce.GTC,
-        reduce_only: bool = False,
-        tag: str = "",
+        self, symbol: str, side: Side, qty: float, *, price: float | None = None, **_: object
     ) -> Order:
-        order = Order(
+        order = make_order(
             client_order_id=ClientOrderId(f"o{len(self.submitted)}"),
-            strategy_id=StrategyId("grid"),
             symbol=symbol,
             side=side,
-            order_type=order_type,
             qty=qty,
-            ts_ms=self.now_ms,
             price=price,
         )
         self.submitted.append(order)
