@@ -152,6 +152,7 @@ class Grid(Strategy):
                 )
         self._settings: dict[str, GridLevelParams] = {s: params.for_symbol(s) for s in self.symbols}
         self._max_open_orders = params.max_open_orders
+        self._replace_margin = params.replace_margin_levels
         self._retry_interval_ms = params.resume_check_interval_s * 1000
         self._timers: set[int] = set()
         """Times of the retry timers asked for and not yet fired (not state: a restarted
@@ -302,7 +303,7 @@ class Grid(Strategy):
         else:
             for pair in due:
                 pair.retry_ms = now + self._retry_interval_ms
-        sync_book(self._pairs.values(), self._max_open_orders, ctx, retry_ms=self._retry_at(ctx))
+        self._sync_book(ctx)
         for pair in due:
             self._arm(pair, ctx)
         self._schedule(ctx)
@@ -606,9 +607,19 @@ class Grid(Strategy):
 
     def _settle(self, pair: PairGrid, ctx: StrategyContext) -> None:
         """After a hook: rest the wanted orders, re-arm ``pair``'s watches, ask for a retry."""
-        sync_book(self._pairs.values(), self._max_open_orders, ctx, retry_ms=self._retry_at(ctx))
+        self._sync_book(ctx)
         self._arm(pair, ctx)
         self._schedule(ctx)
+
+    def _sync_book(self, ctx: StrategyContext) -> None:
+        """Rest the orders all pairs want, within ``max_open_orders``."""
+        sync_book(
+            self._pairs.values(),
+            self._max_open_orders,
+            ctx,
+            retry_ms=self._retry_at(ctx),
+            margin_levels=self._replace_margin,
+        )
 
     def _retry_at(self, ctx: StrategyContext) -> int:
         """When a pair paused now tries again."""

@@ -7,8 +7,8 @@ every fill, price alert and retry):
 
 - free places go to the nearest held-back pieces, ties by pair and age;
 - a resting order gives its place to a held-back piece only when that piece is nearer
-  by at least one level of its pair's spacing (:data:`REPLACE_MARGIN_LEVELS`).
-  Without that margin the orders at the edge of the nearest set would be canceled
+  by a margin: ``replace_margin_levels`` of its pair's spacing, one level by default.
+  Without a margin the orders at the edge of the nearest set would be canceled
   and placed again on most moves of any pair: two requests to the exchange each time,
   and the order's place in the queue lost.
 
@@ -44,10 +44,6 @@ __all__ = [
     "sync_book",
 ]
 
-REPLACE_MARGIN_LEVELS = 1.0
-"""How much nearer, in levels of its own pair's spacing, a held-back piece must be than
-the farthest resting order to take its place when ``max_open_orders`` rest."""
-
 HOLDING_CHECKS = frozenset({"circuit_breaker", "drawdown_brake", "exchange_pause"})
 """The pre-trade checks whose refusals only hold trading back for a while.
 
@@ -74,7 +70,12 @@ def held_back_by_risk(order: Order) -> bool:
 
 
 def sync_book(
-    pairs: Iterable[PairGrid], max_open_orders: int, ctx: StrategyContext, *, retry_ms: int
+    pairs: Iterable[PairGrid],
+    max_open_orders: int,
+    ctx: StrategyContext,
+    *,
+    retry_ms: int,
+    margin_levels: float,
 ) -> None:
     """Rest the orders the running grids want, at most ``max_open_orders``, nearest first.
 
@@ -92,7 +93,7 @@ def sync_book(
         ]
     else:
         lasts = [ctx.last_price(pair.symbol) for pair in running]
-        dropped, wanted = _nearest(running, lasts, max_open_orders)
+        dropped, wanted = _nearest(running, lasts, max_open_orders, margin_levels)
         for _, index, number in dropped:
             pair = running[index]
             held = pair.pieces[number]
@@ -118,14 +119,14 @@ index, piece number); sorted, nearest first, ties by pair and age."""
 
 
 def _nearest(
-    running: list[PairGrid], lasts: list[float], max_open_orders: int
+    running: list[PairGrid], lasts: list[float], max_open_orders: int, margin_levels: float
 ) -> tuple[list[_Ranked], list[_Ranked]]:
     """The resting pieces to hold back and the held-back pieces to place, nearest first.
 
     Beyond ``max_open_orders`` the farthest resting pieces are held back. Free places
     go to the nearest held-back pieces; then, nearest first, a held-back piece takes
-    the place of the farthest resting one while it is nearer by its pair's margin
-    (:data:`REPLACE_MARGIN_LEVELS`).
+    the place of the farthest resting one while it is nearer by ``margin_levels`` of its
+    pair's spacing.
     """
     resting: list[_Ranked] = []
     for index, pair in enumerate(running):
@@ -148,7 +149,7 @@ def _nearest(
     placed = waiting[:free]
     for candidate in waiting[free:]:
         distance, index, _ = candidate
-        margin = running[index].lattice.spacing_pct / 100.0 * REPLACE_MARGIN_LEVELS
+        margin = running[index].lattice.spacing_pct / 100.0 * margin_levels
         if not kept or distance + margin >= kept[-1][0]:
             break
         dropped.append(kept.pop())

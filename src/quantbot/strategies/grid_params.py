@@ -100,6 +100,13 @@ class GridParams(GridLevelParams):
     max_open_orders: int = Field(
         40, description="Most resting grid orders across all pairs (nearest levels first)."
     )
+    replace_margin_levels: float = Field(
+        1.0,
+        ge=0,
+        description="When max_open_orders rest, how much nearer (in levels of its pair's "
+        "spacing) a held-back order must be than the farthest resting one to take its "
+        "place; 0 always rests the nearest, at the cost of cancel and re-place churn.",
+    )
     min_profit_after_fees: float = Field(
         0.15, description="Smallest profit per round trip after fees, in percent."
     )

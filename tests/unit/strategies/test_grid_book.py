@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quantbot.core import ClientOrderId, Order, Side
-from quantbot.strategies.grid_book import REPLACE_MARGIN_LEVELS, sync_book
+from quantbot.strategies.grid_book import sync_book
 from quantbot.strategies.grid_levels import GridLevels
 from quantbot.strategies.grid_state import Lot, PairGrid, Piece
 
@@ -63,15 +63,27 @@ def test_a_resting_order_makes_way_only_for_a_piece_a_whole_level_nearer() -> No
     b_number = b.add(Piece(-1, Side.BUY, 1.0))  # buys at 99
     ctx = BookContext({"A/USDT": 100.0, "B/USDT": 100.5})  # B's buy 1.49 % away
 
-    sync_book([a, b], 1, ctx, retry_ms=0)
+    sync_book([a, b], 1, ctx, retry_ms=0, margin_levels=1.0)
 
     assert (ctx.canceled, ctx.submitted) == ([], [])  # nearer, by less than a level
     ctx.lasts["B/USDT"] = 99.9  # B's buy 0.90 % away: 1.07 % nearer than A's
 
-    sync_book([a, b], 1, ctx, retry_ms=0)
+    sync_book([a, b], 1, ctx, retry_ms=0, margin_levels=1.0)
 
     assert ctx.canceled == [ClientOrderId(f"A/USDT-{a_number}")]
     assert [(o.symbol, o.price) for o in ctx.submitted] == [("B/USDT", b.lattice.price(-1))]
+    assert (_resting(a), _resting(b)) == (set(), {b_number})
+
+
+def test_without_a_margin_the_nearest_always_rest() -> None:
+    a = PairGrid("A/USDT", GridLevels("geometric", 100.0, 1.0))
+    b = PairGrid("B/USDT", GridLevels("geometric", 100.0, 1.0))
+    _rest(a, -2)
+    b_number = b.add(Piece(-1, Side.BUY, 1.0))
+    ctx = BookContext({"A/USDT": 100.0, "B/USDT": 100.5})  # B's buy 0.48 % nearer
+
+    sync_book([a, b], 1, ctx, retry_ms=0, margin_levels=0.0)
+
     assert (_resting(a), _resting(b)) == (set(), {b_number})
 
 
@@ -83,7 +95,7 @@ def test_a_free_place_goes_to_the_nearest_held_back_piece_whatever_its_pair() ->
     near = b.add(Piece(-2, Side.BUY, 1.0))  # 98 against 99.5: 1.5 %
     ctx = BookContext({"A/USDT": 100.0, "B/USDT": 99.5})
 
-    sync_book([a, b], 2, ctx, retry_ms=0)
+    sync_book([a, b], 2, ctx, retry_ms=0, margin_levels=1.0)
 
     assert ctx.canceled == []
     assert (far not in _resting(a), _resting(b)) == (True, {near})
@@ -116,7 +128,9 @@ def books(draw: st.DrawFn) -> tuple[list[PairGrid], dict[str, float], int]:
     return pairs, lasts, draw(st.integers(1, 20))
 
 
-def _expected(pairs: list[PairGrid], lasts: dict[str, float], cap: int) -> set[tuple[int, int]]:
+def _expected(
+    pairs: list[PairGrid], lasts: dict[str, float], cap: int, margin_levels: float
+) -> set[tuple[int, int]]:
     """The documented rule, over every piece at once: the resting pieces stay (the
     farthest held back beyond the cap), free places go to the nearest held-back pieces,
     then a held-back piece takes the farthest resting one's place while it is a margin
@@ -134,7 +148,7 @@ def _expected(pairs: list[PairGrid], lasts: dict[str, float], cap: int) -> set[t
     kept = resting[:cap]
     placed = waiting[: cap - len(kept)]
     for entry in waiting[len(placed) :]:
-        margin = pairs[entry[1]].lattice.spacing_pct / 100.0 * REPLACE_MARGIN_LEVELS
+        margin = pairs[entry[1]].lattice.spacing_pct / 100.0 * margin_levels
         if not kept or entry[0] + margin >= kept[-1][0]:
             break
         kept.pop()
@@ -142,14 +156,14 @@ def _expected(pairs: list[PairGrid], lasts: dict[str, float], cap: int) -> set[t
     return {(index, number) for _, index, number, _ in kept + placed}
 
 
-@given(books())
+@given(books(), st.sampled_from([0.0, 0.5, 1.0, 2.0]))
 def test_the_book_rests_what_ranking_every_piece_would_choose(
-    book: tuple[list[PairGrid], dict[str, float], int],
+    book: tuple[list[PairGrid], dict[str, float], int], margin_levels: float
 ) -> None:
     pairs, lasts, cap = book
-    expected = _expected(pairs, lasts, cap)
+    expected = _expected(pairs, lasts, cap, margin_levels)
 
-    sync_book(pairs, cap, BookContext(lasts), retry_ms=0)
+    sync_book(pairs, cap, BookContext(lasts), retry_ms=0, margin_levels=margin_levels)
 
     resting = {(index, number) for index, pair in enumerate(pairs) for number in _resting(pair)}
     assert resting == expected
