@@ -46,7 +46,8 @@ def backtest(
             "-d",
             help="A CSV file in the data-file format (e.g. binance_BTC-USDT_1m.csv.gz), SYMBOL=PATH for "
             "a file named otherwise, or a symbol of the candle store (e.g. BTC/USDT); repeat for "
-            "several. Default: the synthetic market.",
+            "several. An order-book file (binance_BTC-USDT_orderbook.jsonl.gz) among them makes "
+            "market orders walk the recorded book. Default: the synthetic market.",
         ),
     ] = None,
     funding: Annotated[

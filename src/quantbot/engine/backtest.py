@@ -199,7 +199,12 @@ class _Engine:
         self.ledger = Ledger(config, data.instruments, self.symbols, self.marks)
         self.margin = self.ledger.margin
         self.venue = SimulatedVenue(
-            data.arrays, data.instruments, config.fill_model, budget=self.ledger.budget
+            data.arrays,
+            data.instruments,
+            config.fill_model,
+            budget=self.ledger.budget,
+            books=data.books,
+            book_max_age_ms=self.period_ms,
         )
         self.funding = FundingSchedule(data.funding, self.ts, self.period_ms)
         self.history = CandleHistory(data.timeframe, data.arrays)

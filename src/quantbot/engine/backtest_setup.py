@@ -1,7 +1,7 @@
 """What a backtest runs on and how: the market data and the run's settings.
 
-:class:`BacktestData` holds candles on one timeline, the trading rules, and for
-perpetuals their funding settlements and mark prices; :class:`BacktestConfig` the
+:class:`BacktestData` holds candles on one timeline, the trading rules, for
+perpetuals their funding settlements and mark prices, and any recorded order books; :class:`BacktestConfig` the
 capital, the fill model, the margin model, the fast path and the risk manager.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 from quantbot.core import Instrument
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.engine.risk_setup import RiskSetup
-from quantbot.venues.simulated import FillModel, MarginModel
+from quantbot.venues.simulated import BookDepth, FillModel, MarginModel
 
 __all__ = ["BacktestConfig", "BacktestData"]
 
@@ -36,11 +36,15 @@ class BacktestData:
         marks: per perpetual, mark-price candles on the same timeline; a perpetual
             without them is marked at its traded prices. Liquidations, funding and the
             equity of perpetuals use the mark.
+        books: per symbol, recorded L2 order books: takers at the open of a bar the
+            books cover walk them instead of the fill model's slippage
+            (:mod:`quantbot.venues.simulated.depth`).
 
     Raises:
         ValueError: for no symbols, symbols on different timelines, a symbol without
             instrument, funding or marks for a symbol that is not a perpetual of the
-            data, marks off the timeline, or funding out of order or not finite.
+            data, marks off the timeline, funding out of order or not finite, or books
+            of a symbol without candles.
     """
 
     timeframe: str
@@ -48,6 +52,7 @@ class BacktestData:
     instruments: Mapping[str, Instrument]
     funding: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     marks: Mapping[str, OhlcvArrays] = field(default_factory=dict)
+    books: Mapping[str, BookDepth] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.arrays:
@@ -66,6 +71,9 @@ class BacktestData:
             ]
             if strays:
                 raise ValueError(f"{what} for {strays}, which are not perpetuals of the data")
+        strays = sorted(set(self.books) - set(self.arrays))
+        if strays:
+            raise ValueError(f"order books for {strays}, which have no candles in the data")
         for symbol, marks in self.marks.items():
             if not np.array_equal(marks.ts_ms, timelines[0]):
                 raise ValueError(f"marks of {symbol} are not on the candles' timeline")

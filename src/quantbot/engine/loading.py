@@ -21,6 +21,11 @@ their mark-price candles:
 - **synthetic**: the emulator's synthetic market (a perpetual trades at its mark and
   settles the generator's funding), so a backtest and the emulator serve one market.
 
+Recorded order books (``<exchange>_<SLUG>_orderbook.jsonl.gz``) given among the files
+make takers at the bar opens they cover walk the book
+(:mod:`quantbot.venues.simulated.depth`). They are never picked up unasked, since they
+change the fill model; how many bar opens they cover is logged.
+
 Funding settlements pass the funding checks: under ``error`` any error refuses the
 series; under ``ffill`` and ``drop`` missing settlements are logged and pay nothing,
 other errors still refuse it. A perpetual without funding data runs without funding,
@@ -31,7 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +44,13 @@ import pandas as pd
 
 from quantbot.config.settings import DataQualitySettings
 from quantbot.data.errors import DataError, DataFormatError, DataQualityError
-from quantbot.data.files import DataFile, parse_data_file, read_funding_csv, read_ohlcv_csv
+from quantbot.data.files import (
+    DataFile,
+    parse_data_file,
+    read_funding_csv,
+    read_ohlcv_csv,
+    read_order_book_jsonl,
+)
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.data.quality import QualityCheck, Severity
 from quantbot.data.quality_checks import check_funding
@@ -52,6 +63,7 @@ from quantbot.engine.instruments import instrument_for
 from quantbot.engine.mark_prices import align_marks
 from quantbot.logs import LogEvent, log_event
 from quantbot.venues.emulator.synthetic_source import SyntheticSource
+from quantbot.venues.simulated import BookDepth
 
 __all__ = ["DataPath", "LoadedMarket", "from_files", "from_store", "from_synthetic"]
 
@@ -115,13 +127,13 @@ def from_files(
         data_file = _identify(item if isinstance(item, DataPath) else DataPath(item))
         path = data_file.path
         names.append(path.name)
-        if data_file.kind in ("funding", "mark"):
+        if data_file.kind in ("funding", "mark", "orderbook"):
             extras.append(data_file)
             continue
         if data_file.kind != "ohlcv" or data_file.timeframe is None:
             raise DataError(
-                f"{path.name}: a backtest needs OHLCV candles (and funding or mark prices), "
-                f"this file holds {data_file.kind}"
+                f"{path.name}: a backtest needs OHLCV candles (and funding, mark prices or "
+                f"order books), this file holds {data_file.kind}"
             )
         if data_file.symbol in candles:
             raise DataError(f"{path.name}: a second file for {data_file.symbol}")
@@ -153,7 +165,50 @@ def from_files(
             marks[symbol] = (_concat(frames), chosen)
     source = ", ".join(names)
     data = _market(candles, timeframe, quality, source_label=source, funding=funding, marks=marks)
+    books = {
+        symbol: _book_depth(
+            [f.path for f in extras if f.symbol == symbol and f.kind == "orderbook"]
+        )
+        for symbol in candles
+        if any(f.symbol == symbol and f.kind == "orderbook" for f in extras)
+    }
+    if books:
+        data = replace(data, books=books)
+        _report_book_coverage(data, timeframe)
     return LoadedMarket(data, source)
+
+
+def _book_depth(paths: Sequence[Path]) -> BookDepth:
+    """The order-book snapshots of one symbol's files, in time order.
+
+    Raises:
+        DataError: naming the files, on books that are not well formed.
+    """
+    names = ", ".join(p.name for p in paths)
+    frames = [read_order_book_jsonl(p) for p in paths]
+    books = pd.concat(frames, ignore_index=True).sort_values("ts_ms", kind="stable")
+    try:
+        return BookDepth(books.reset_index(drop=True), name=names)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+
+
+def _report_book_coverage(data: BacktestData, timeframe: str) -> None:
+    """Log how many bar opens the books cover: a book of another period covers none."""
+    for symbol, depth in data.books.items():
+        covered = int(
+            np.count_nonzero(depth.snapshots_at(data.ts_ms, timeframe_ms(timeframe)) >= 0)
+        )
+        log_event(
+            _log,
+            LogEvent.DATA_QUALITY,
+            "order book of %s: takers at %d of %d bar opens walk it, the others slip",
+            symbol,
+            covered,
+            len(data.ts_ms),
+            level=logging.INFO if covered else logging.WARNING,
+            pair=symbol,
+        )
 
 
 def from_store(

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from quantbot.core import (
@@ -21,7 +22,7 @@ from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.results import BacktestResult
 from quantbot.strategies import Bar, Strategy, StrategyContext
-from quantbot.venues.simulated import FillModel
+from quantbot.venues.simulated import BookDepth, FillModel
 
 from .order_checks import assert_legal_history
 from .strategies_for_tests import Scripted
@@ -481,3 +482,47 @@ def test_volume_capped_fill_leaving_a_float_dust_remainder_completes_the_order()
     [order] = strategy.orders
     assert order.state is OrderState.FILLED
     assert len(result.fills) == 1  # no dust left to fill on a later bar
+
+
+def _depth(ts_ms: int) -> BookDepth:
+    return BookDepth(
+        pd.DataFrame(
+            {
+                "ts_ms": [ts_ms],
+                "update_id": [0],
+                "bids": [[[99.9, 5.0]]],
+                "asks": [[[100.2, 0.5], [100.4, 5.0]]],
+            }
+        ),
+        name="book",
+    )
+
+
+def test_a_run_with_the_symbols_book_fills_its_market_orders_against_it() -> None:
+    rows = [FLAT] * 3
+    buy = {0: lambda s, bar, ctx: s.place(ctx, SYMBOL, Side.BUY, 1.0)}
+    instruments = {SYMBOL: make_instrument(tick_size=None, lot_size=None)}
+    plain = BacktestData("1m", {SYMBOL: make_ohlcv(rows)}, instruments)
+    booked = BacktestData(
+        plain.timeframe,
+        plain.arrays,
+        plain.instruments,
+        books={SYMBOL: _depth(START_MS + MINUTE_MS)},
+    )
+
+    slipped = run_backtest(plain, [Scripted(buy)], BacktestConfig(10_000, fill_model=MODEL))
+    walked = run_backtest(booked, [Scripted(buy)], BacktestConfig(10_000, fill_model=MODEL))
+
+    assert slipped.fills["price"].tolist() == pytest.approx([100.0 * 1.001])
+    assert walked.fills["price"].tolist() == pytest.approx([(100.2 * 0.5 + 100.4 * 0.5)])
+    assert walked.fills["slippage"].tolist() == pytest.approx([(100.3 - 100.05) * 1.0])
+
+
+def test_order_books_of_a_symbol_without_candles_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"order books for \['ETH/USDT'\], which have no candles"):
+        BacktestData(
+            "1m",
+            {SYMBOL: make_ohlcv([FLAT])},
+            {SYMBOL: make_instrument()},
+            books={"ETH/USDT": _depth(START_MS)},
+        )

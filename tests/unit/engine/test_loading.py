@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +180,50 @@ def test_the_synthetic_perpetual_settles_every_8_hours_and_trades_at_its_mark() 
     assert PERP not in data.marks  # it trades at its mark: the candles are the marks
     basis = data.arrays[PERP].close / data.arrays["BTC/USDT"].close - 1
     assert 0 < np.abs(basis).max() < 0.01
+
+
+def _book_file(
+    path: Path, snapshots: list[tuple[int, list[list[float]], list[list[float]]]]
+) -> Path:
+    lines = [
+        json.dumps({"timestamp": ts, "update_id": n, "bids": bids, "asks": asks})
+        for n, (ts, bids, asks) in enumerate(snapshots)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_order_books_given_among_the_paths_are_loaded_only_then(files: Path) -> None:
+    candles = files / "binance-usdm_BTC-USDT-PERP_1m.csv"
+    book = _book_file(
+        files / "binance-usdm_BTC-USDT-PERP_orderbook.jsonl",
+        [(START_MS + 30_000, [[99.9, 1.0]], [[100.1, 1.0]])],
+    )
+
+    beside = from_files([candles], quality=STRICT).data
+    given = from_files([candles, book], quality=STRICT).data
+
+    assert beside.books == {}  # never picked up unasked: it changes the fill model
+    assert len(given.books[PERP]) == 1
+    assert given.books[PERP].snapshots_at(given.ts_ms[:3], MINUTE_MS).tolist() == [-1, 0, -1]
+
+
+def test_an_order_book_that_is_not_well_formed_is_refused_naming_its_file(files: Path) -> None:
+    book = _book_file(
+        files / "binance-usdm_BTC-USDT-PERP_orderbook.jsonl",
+        [(START_MS, [[100.2, 1.0]], [[100.1, 1.0]])],
+    )
+
+    with pytest.raises(
+        DataError, match=r"BTC-USDT-PERP_orderbook.jsonl: book snapshot 0 is crossed"
+    ):
+        from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv", book], quality=STRICT)
+
+
+def test_an_order_book_of_a_symbol_without_candles_is_refused(files: Path) -> None:
+    book = _book_file(
+        files / "binance_ETH-USDT_orderbook.jsonl", [(START_MS, [[1.0, 1.0]], [[2.0, 1.0]])]
+    )
+
+    with pytest.raises(DataError, match=r"binance_ETH-USDT_orderbook.jsonl: no candle file"):
+        from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv", book], quality=STRICT)

@@ -1,5 +1,6 @@
 """The simulated venue: fills orders against candles with a stated fill model, margins perpetuals."""
 
+from quantbot.venues.simulated.depth import BookDepth, BookTake
 from quantbot.venues.simulated.fill_model import FillModel
 from quantbot.venues.simulated.margin import (
     Liquidation,
@@ -12,6 +13,8 @@ from quantbot.venues.simulated.margin import (
 from quantbot.venues.simulated.venue import SimulatedVenue, VenueCancel, VenueFill
 
 __all__ = [
+    "BookDepth",
+    "BookTake",
     "FillModel",
     "Liquidation",
     "MarginAccount",

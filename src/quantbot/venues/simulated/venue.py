@@ -10,7 +10,8 @@ The fill model, bar by bar (documented in docs/backtesting.md):
 - **Latency**: an order submitted at the close of bar t reaches the book at the open
   of bar ``t + 1 + latency_bars`` (its arrival bar).
 - **At the open** of a bar: arriving market orders fill at the open (taker, with
-  slippage); an arriving limit that the open already crosses is marketable: it fills
+  slippage, or walking the recorded L2 book where there is one:
+  :mod:`~quantbot.venues.simulated.depth`); an arriving limit that the open already crosses is marketable: it fills
   at the open as taker, or is refused if post-only; a resting limit the open gaps
   through fills at the open as maker (price improvement); a stop whose price the open
   has passed fills at the open (taker, slippage). IOC and FOK orders live only at the
@@ -54,8 +55,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from quantbot.core import QTY_REL_TOL, Instrument, Order, OrderType, Side, TimeInForce, quantize_qty
 from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.venues.simulated.depth import BookDepth, BookTake
 from quantbot.venues.simulated.fill_model import FillModel
 from quantbot.venues.simulated.scan import CrossingScan
 
@@ -156,6 +160,10 @@ _NEVER = 2**62
 class _Book:
     arrays: OhlcvArrays
     instrument: Instrument
+    depth: BookDepth | None = None
+    """Recorded L2 books of the symbol, if any."""
+    snapshot_of_bar: np.ndarray | None = None
+    """Per bar, the index of the book snapshot its open fills against; -1 for none."""
     working: list[_Working] = field(default_factory=list)
     """Working orders in submission order (``seq``), which is also the matching order."""
     position: float = 0.0
@@ -252,6 +260,10 @@ class SimulatedVenue:
         arrays: per symbol, candles on the run's base timeline (same length).
         instruments: per symbol, its trading rules.
         fill_model: fees, slippage, volume cap, latency.
+        budget: what the account can pay for at execution; unlimited without it.
+        books: per symbol, recorded L2 books: takers at a bar's open walk the
+            snapshot taken at or before it (:mod:`~quantbot.venues.simulated.depth`).
+        book_max_age_ms: the oldest a snapshot may be at the open it fills (one bar).
     """
 
     def __init__(
@@ -261,8 +273,14 @@ class SimulatedVenue:
         fill_model: FillModel,
         *,
         budget: Budget | None = None,
+        books: Mapping[str, BookDepth] | None = None,
+        book_max_age_ms: int = 60_000,
     ) -> None:
         self._books = {symbol: _Book(arrays[symbol], instruments[symbol]) for symbol in arrays}
+        for symbol, depth in (books or {}).items():
+            book = self._books[symbol]
+            book.depth = depth
+            book.snapshot_of_bar = depth.snapshots_at(book.arrays.ts_ms, book_max_age_ms)
         self._model = fill_model
         self._budget = budget
         self._by_id: dict[str, tuple[_Book, _Working]] = {}
@@ -389,6 +407,10 @@ class _BarMatcher:
         self.low = float(a.low[bar])
         self.volume = float(a.volume[bar])
         self.capacity = self.model.capacity(self.volume)
+        snapshots = book.snapshot_of_bar
+        self.snapshot = -1 if snapshots is None else int(snapshots[bar])
+        self.taken = {Side.BUY: 0.0, Side.SELL: 0.0}
+        """What this bar's fills took from the snapshot, by the side of the orders."""
 
     def run(self, active: list[_Working]) -> None:
         """Match ``active`` (:meth:`_Book.active`, in submission order) against the bar."""
@@ -423,7 +445,7 @@ class _BarMatcher:
     def _at_open(self, w: _Working) -> None:
         o = w.order
         if o.order_type is OrderType.MARKET:
-            self._fill(w, self.open, maker=False)
+            self._fill(w, self.open, maker=False, at_open=True)
             return
         if o.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and not w.triggered:
             assert o.stop_price is not None
@@ -431,7 +453,7 @@ class _BarMatcher:
                 self._end_unfilled_arrival(w)
                 return
             if o.order_type is OrderType.STOP:
-                self._fill(w, self.open, maker=False)
+                self._fill(w, self.open, maker=False, at_open=True)
                 return
             self._trigger(w)
         limit = w.limit_price
@@ -445,7 +467,7 @@ class _BarMatcher:
         if taker and o.time_in_force is TimeInForce.POST_ONLY:
             self._end(w, "post-only order would take liquidity at arrival")
             return
-        self._fill(w, self.open, maker=not taker, limit=limit)
+        self._fill(w, self.open, maker=not taker, limit=limit, at_open=True)
 
     def _trigger(self, w: _Working) -> None:
         """A stop-limit's stop triggered: it becomes a limit (a new price on the book)."""
@@ -501,33 +523,32 @@ class _BarMatcher:
         return self.low < limit if side is Side.BUY else self.high > limit
 
     def _fill(
-        self, w: _Working, reference: float, *, maker: bool, limit: float | None = None
+        self,
+        w: _Working,
+        reference: float,
+        *,
+        maker: bool,
+        limit: float | None = None,
+        at_open: bool = False,
     ) -> None:
-        """Fill as much of ``w`` as the bar's capacity and reduce-only allow.
+        """Fill as much of ``w`` as the bar's capacity, the book and reduce-only allow.
 
-        A maker fills at ``reference``; a taker at ``reference`` moved by slippage and
-        impact, never beyond its ``limit``.
+        A maker fills at ``reference``. A taker at the open (``at_open``) of a bar with a
+        book snapshot walks its levels; any other taker fills at ``reference`` moved by
+        slippage and impact. Never beyond its ``limit``.
         """
         o, book = w.order, self.book
-        allowed = self.capacity
-        if o.reduce_only:
-            reducible = max(-book.position, 0.0) if o.side is Side.BUY else max(book.position, 0.0)
-            if reducible <= _DUST:
-                self._end(w, "reduce-only order with no position left to reduce")
-                return
-            allowed = min(allowed, reducible)
-        if o.time_in_force is TimeInForce.FOK and w.remaining > allowed + _DUST:
-            self._end(
-                w, "FOK order larger than the bar's volume or the position allows", expired=True
-            )
-            return
-        if w.remaining <= allowed + QTY_REL_TOL * o.qty:
-            qty = w.remaining  # all of it (what the bar lacks is float dust)
-        else:
-            qty = quantize_qty(allowed, book.instrument.lot_size)
+        walks = at_open and not maker and self.snapshot >= 0
+        qty = self._fillable(w, limit, walks=walks)
         if qty <= _DUST:
             return
-        price = reference if maker else self.model.taker_price(reference, o.side, qty, self.volume)
+        if walks:
+            taken = self._take(o.side, qty, limit)
+            price, reference = taken.price, taken.mid
+        else:
+            price = (
+                reference if maker else self.model.taker_price(reference, o.side, qty, self.volume)
+            )
         if limit is not None:
             price = min(price, limit) if o.side is Side.BUY else max(price, limit)
         budget = self.venue.budget(
@@ -542,6 +563,10 @@ class _BarMatcher:
             if qty <= _DUST:
                 self._end(w, "insufficient balance or margin at execution")
                 return
+            if walks:  # fewer levels taken: a price no worse than the one afforded
+                price = self._take(o.side, qty, limit).price
+        if walks:
+            self.taken[o.side] += qty
         contract = book.instrument.contract_size
         fee = self.model.fee(qty * price * contract, maker=maker)
         slippage = abs(price - reference) * qty * contract
@@ -554,6 +579,40 @@ class _BarMatcher:
             self.venue._remove(book, w)
         elif o.reduce_only and abs(book.position) <= _DUST:
             self._end(w, "reduce-only order: the position it reduced is closed")
+
+    def _fillable(self, w: _Working, limit: float | None, *, walks: bool) -> float:
+        """How much of ``w`` may fill now: 0 when nothing (the order may have ended).
+
+        The bar's remaining capacity, the book's visible levels within ``limit`` when
+        the fill ``walks`` it, and for reduce-only the open position; lot-rounded
+        unless it is all of the order. A FOK order that cannot fill whole ends.
+        """
+        o, book = w.order, self.book
+        allowed = self.capacity
+        if walks:
+            allowed = min(allowed, self._take(o.side, math.inf, limit).qty)
+        if o.reduce_only:
+            reducible = max(-book.position, 0.0) if o.side is Side.BUY else max(book.position, 0.0)
+            if reducible <= _DUST:
+                self._end(w, "reduce-only order with no position left to reduce")
+                return 0.0
+            allowed = min(allowed, reducible)
+        if o.time_in_force is TimeInForce.FOK and w.remaining > allowed + _DUST:
+            self._end(
+                w,
+                "FOK order larger than the bar's volume, the book or the position allows",
+                expired=True,
+            )
+            return 0.0
+        if w.remaining <= allowed + QTY_REL_TOL * o.qty:
+            return w.remaining  # all of it (what the bar lacks is float dust)
+        return quantize_qty(allowed, book.instrument.lot_size)
+
+    def _take(self, side: Side, qty: float, limit: float | None) -> BookTake:
+        """Take up to ``qty`` from the bar's book snapshot, after what this bar took."""
+        depth = self.book.depth
+        assert depth is not None
+        return depth.take(self.snapshot, side, qty, limit=limit, skip=self.taken[side])
 
     def _end(self, w: _Working, reason: str, *, expired: bool = False) -> None:
         self.venue._remove(self.book, w)

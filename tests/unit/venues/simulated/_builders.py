@@ -6,9 +6,9 @@ import itertools
 from collections.abc import Iterable, Sequence
 
 from quantbot.core import ClientOrderId, Order, OrderType, Side, TimeInForce
-from quantbot.venues.simulated import FillModel, SimulatedVenue, VenueCancel, VenueFill
+from quantbot.venues.simulated import BookDepth, FillModel, SimulatedVenue, VenueCancel, VenueFill
 
-from factories import STRATEGY, SYMBOL, make_instrument, make_ohlcv
+from factories import MINUTE_MS, STRATEGY, SYMBOL, make_instrument, make_ohlcv
 
 Row = tuple[float, float, float, float, float]
 """(open, high, low, close, volume)"""
@@ -53,12 +53,16 @@ def order(
     )
 
 
-def venue(rows: Sequence[Row], model: FillModel = MODEL) -> SimulatedVenue:
-    """A venue on one symbol whose candles are ``rows``."""
+def venue(
+    rows: Sequence[Row], model: FillModel = MODEL, *, books: BookDepth | None = None
+) -> SimulatedVenue:
+    """A venue on one symbol whose candles are ``rows`` (and its recorded ``books``)."""
     return SimulatedVenue(
         {SYMBOL: make_ohlcv(rows)},
         {SYMBOL: make_instrument(tick_size=None, lot_size=None)},
         model,
+        books=None if books is None else {SYMBOL: books},
+        book_max_age_ms=MINUTE_MS,
     )
 
 

@@ -7,6 +7,8 @@ import quantbot.venues.simulated as package
 
 def test_public_names_are_pinned_and_importable() -> None:
     assert sorted(package.__all__) == [
+        "BookDepth",
+        "BookTake",
         "FillModel",
         "Liquidation",
         "MarginAccount",
