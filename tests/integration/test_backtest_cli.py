@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from quantbot.cli.main import main
@@ -191,6 +192,33 @@ def test_store_symbol_run_reads_imported_candles(workdir: Path, shared_data: Pat
     assert "2025-06-01T00:00:00.000Z to 2025-06-03T00:00:00.000Z" in result.output
 
 
+def test_the_recorded_book_walks_alike_from_files_and_from_the_store(
+    workdir: Path, shared_data: Path
+) -> None:
+    candles = shared_data / "segments" / "binance_BTC-USDT_1m_20240726-20240825.csv.gz"
+    book = shared_data / "binance_BTC-USDT_orderbook.jsonl.gz"
+    for path in (candles, book):
+        assert quantbot("data", "import", str(path)).exit_code == 0
+    period = ("--from", "2024-08-08T22:00", "--to", "2024-08-09T00:06", "--no-risk")
+    params = ("-p", "fast=2", "-p", "slow=4", "-p", "order_size=1")
+
+    def fills(*data: str) -> pd.DataFrame:
+        result = quantbot("backtest", "-s", "ema_cross", *data, *period, *params, "--out", "out")
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(workdir / "out" / "fills.csv")
+
+    from_files = fills("-d", str(candles), "-d", str(book))
+    from_store = fills("-d", "BTC/USDT", "--order-books")
+    slipped = fills("-d", "BTC/USDT")
+
+    pd.testing.assert_frame_equal(from_files, from_store)
+    assert len(from_files) >= 10
+    in_book = from_files["time"] >= "2024-08-08T23:55"
+    assert in_book.any()
+    assert (from_files["price"][in_book] != slipped["price"][in_book]).all()
+    assert from_files["price"][~in_book].tolist() == slipped["price"][~in_book].tolist()
+
+
 def test_files_named_otherwise_run_under_the_symbols_given_with_their_funding(
     workdir: Path, shared_data: Path
 ) -> None:
@@ -230,6 +258,7 @@ def test_files_named_otherwise_run_under_the_symbols_given_with_their_funding(
         (("-s", "ema_cross", "--data", "NOPE/USDT"), "no 1m candles of NOPE/USDT"),
         (("-s", "ema_cross", "--data", "BTC/USDT=gone.csv"), "BTC/USDT=gone.csv: no such file"),
         (("-s", "ema_cross", "--funding", "README.md"), "--funding goes with candle files"),
+        (("-s", "ema_cross", "--order-books"), "--order-books reads the candle store's books"),
     ],
 )
 def test_bad_requests_fail_in_one_line_with_exit_1(

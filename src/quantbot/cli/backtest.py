@@ -133,6 +133,15 @@ def backtest(
             "default a backtest applies the same risk manager as live trading.",
         ),
     ] = False,
+    order_books: Annotated[
+        bool,
+        typer.Option(
+            "--order-books",
+            help="With store symbols in --data: market orders walk the store's recorded order "
+            "books (quantbot data import of *_orderbook.jsonl.gz) at the bar opens they cover. "
+            "With files, give the order-book files by --data instead.",
+        ),
+    ] = False,
     config_dir: ConfigDirOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -158,6 +167,7 @@ def backtest(
       quantbot backtest -s ema_cross --data ../shared/data/binance_BTC-USDT_1m.csv.gz -p order_size=0.004
       quantbot backtest -s ema_cross --data BTC/USDT --from 2025-01-01 --to 2025-04-01 --fee-pct 0.1
       quantbot backtest -s ema_cross -d BTC/USDT=my_candles.csv -d ETH/USDT=eth.csv
+      quantbot backtest -s ema_cross -d binance_BTC-USDT_1m.csv.gz -d binance_BTC-USDT_orderbook.jsonl.gz
       quantbot backtest -s grid --no-risk
     """
     config = load_or_exit(config_dir)
@@ -182,6 +192,7 @@ def backtest(
             margin_mode=margin_mode,
             skip_idle_bars=not bar_by_bar,
             risk=not no_risk,
+            order_books=order_books,
         )
         prepared = prepare_backtest(config, request)
     except (BacktestRequestError, DataError) as exc:

@@ -93,6 +93,8 @@ class BacktestRequest:
         skip_idle_bars: the event-skipping fast path.
         risk: apply the risk manager of the configuration (``risk_management``), as the
             live runtime does; False leaves the venue's rules only.
+        order_books: takers walk the candle store's recorded order books of the store
+            symbols in ``data`` (order-book files are given in ``data`` instead).
     """
 
     strategies: tuple[str, ...] = ()
@@ -113,6 +115,7 @@ class BacktestRequest:
     margin_mode: str | None = None
     skip_idle_bars: bool = True
     risk: bool = True
+    order_books: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,11 @@ def _load(
     files = [_data_path(item) for item in request.data]
     if request.funding and not any(files):
         raise BacktestRequestError("--funding goes with candle files given by --data")
+    if request.order_books and (not files or any(files)):
+        raise BacktestRequestError(
+            "--order-books reads the candle store's books of the symbols given by --data; "
+            "give order-book files with --data instead"
+        )
     funding = [_data_path(item, funding=True) for item in request.funding]
     if not request.data:
         start = request.start_ms if request.start_ms is not None else DEFAULT_SYNTHETIC_START_MS
@@ -286,6 +294,7 @@ def _load(
         quality=quality,
         start_ms=request.start_ms,
         end_ms=request.end_ms,
+        order_books=request.order_books,
     )
 
 

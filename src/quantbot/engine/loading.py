@@ -165,40 +165,42 @@ def from_files(
             marks[symbol] = (_concat(frames), chosen)
     source = ", ".join(names)
     data = _market(candles, timeframe, quality, source_label=source, funding=funding, marks=marks)
-    books = {
-        symbol: _book_depth(
-            [f.path for f in extras if f.symbol == symbol and f.kind == "orderbook"]
-        )
-        for symbol in candles
-        if any(f.symbol == symbol and f.kind == "orderbook" for f in extras)
-    }
-    if books:
-        data = replace(data, books=books)
-        _report_book_coverage(data, timeframe)
-    return LoadedMarket(data, source)
+    return LoadedMarket(_with_books(data, _file_books(extras)), source)
 
 
-def _book_depth(paths: Sequence[Path]) -> BookDepth:
-    """The order-book snapshots of one symbol's files, in time order.
+def _file_books(files: Sequence[DataFile]) -> dict[str, BookDepth]:
+    """The order books among ``files``, per symbol."""
+    books = {}
+    for symbol in dict.fromkeys(f.symbol for f in files if f.kind == "orderbook"):
+        paths = [f.path for f in files if f.symbol == symbol and f.kind == "orderbook"]
+        frames = [read_order_book_jsonl(path) for path in paths]
+        books[symbol] = _book_depth(frames, ", ".join(path.name for path in paths))
+    return books
+
+
+def _book_depth(frames: Sequence[pd.DataFrame], name: str) -> BookDepth:
+    """The order-book snapshots of one symbol, in time order.
 
     Raises:
-        DataError: naming the files, on books that are not well formed.
+        DataError: naming ``name`` (the files), on books that are not well formed.
     """
-    names = ", ".join(p.name for p in paths)
-    frames = [read_order_book_jsonl(p) for p in paths]
     books = pd.concat(frames, ignore_index=True).sort_values("ts_ms", kind="stable")
     try:
-        return BookDepth(books.reset_index(drop=True), name=names)
+        return BookDepth(books.reset_index(drop=True), name=name)
     except ValueError as exc:
         raise DataError(str(exc)) from None
 
 
-def _report_book_coverage(data: BacktestData, timeframe: str) -> None:
-    """Log how many bar opens the books cover: a book of another period covers none."""
-    for symbol, depth in data.books.items():
-        covered = int(
-            np.count_nonzero(depth.snapshots_at(data.ts_ms, timeframe_ms(timeframe)) >= 0)
-        )
+def _with_books(data: BacktestData, books: Mapping[str, BookDepth]) -> BacktestData:
+    """``data`` with order books; logs how many bar opens each covers.
+
+    A book of another period covers none: that is a warning.
+    """
+    if not books:
+        return data
+    period = timeframe_ms(data.timeframe)
+    for symbol, depth in books.items():
+        covered = int(np.count_nonzero(depth.snapshots_at(data.ts_ms, period) >= 0))
         log_event(
             _log,
             LogEvent.DATA_QUALITY,
@@ -209,6 +211,7 @@ def _report_book_coverage(data: BacktestData, timeframe: str) -> None:
             level=logging.INFO if covered else logging.WARNING,
             pair=symbol,
         )
+    return replace(data, books=books)
 
 
 def from_store(
@@ -220,11 +223,16 @@ def from_store(
     quality: DataQualitySettings,
     start_ms: int | None = None,
     end_ms: int | None = None,
+    order_books: bool = False,
 ) -> LoadedMarket:
     """Candles of ``symbols`` from the candle store, with funding and marks of perpetuals.
 
+    ``order_books``: also the store's recorded order books of the symbols, which takers
+    walk (:mod:`quantbot.venues.simulated.depth`).
+
     Raises:
-        DataError: when a candle series is missing or the quality policy refuses a series.
+        DataError: when a candle series is missing, the quality policy refuses a
+            series, or stored order books are not well formed.
     """
     frames = {}
     funding: dict[str, pd.DataFrame] = {}
@@ -258,7 +266,14 @@ def from_store(
             marks[symbol] = (mark_frame, chosen)
     source = f"candle store, {exchange} {timeframe}"
     data = _market(frames, timeframe, quality, source_label=exchange, funding=funding, marks=marks)
-    return LoadedMarket(data, source)
+    books = {}
+    if order_books:
+        period = timeframe_ms(timeframe)
+        first, end = int(data.ts_ms[0]) - period, int(data.ts_ms[-1]) + 1
+        for symbol in symbols:
+            stored = store.load_order_books(exchange, symbol, start_ms=first, end_ms=end)
+            books[symbol] = _book_depth([stored], f"{exchange} {symbol} order books")
+    return LoadedMarket(_with_books(data, books), source)
 
 
 def from_synthetic(

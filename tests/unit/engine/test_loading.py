@@ -227,3 +227,28 @@ def test_an_order_book_of_a_symbol_without_candles_is_refused(files: Path) -> No
 
     with pytest.raises(DataError, match=r"binance_ETH-USDT_orderbook.jsonl: no candle file"):
         from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv", book], quality=STRICT)
+
+
+def test_the_stores_order_books_are_loaded_when_asked_for(tmp_path: Path) -> None:
+    store = CandleStore(tmp_path / "market")
+    store.append("binance", PERP, "1m", _candles(MINUTE_MS, 10))
+    snapshots = pd.DataFrame(
+        {
+            "ts_ms": [START_MS + 30_000, START_MS + 90_000],
+            "update_id": [1, 2],
+            "bids": [[[99.9, 1.0]], [[99.8, 2.0]]],
+            "asks": [[[100.1, 1.0]], [[100.2, 2.0]]],
+        }
+    )
+    store.append_order_books("binance", PERP, snapshots)
+
+    plain = from_store(store, "binance", [PERP], "1m", quality=STRICT)
+    booked = from_store(store, "binance", [PERP], "1m", quality=STRICT, order_books=True)
+
+    assert plain.data.books == {}
+    assert booked.data.books[PERP].snapshots_at(booked.data.ts_ms[:4], MINUTE_MS).tolist() == [
+        -1,
+        0,
+        1,
+        -1,
+    ]
