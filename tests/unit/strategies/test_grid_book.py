@@ -56,12 +56,16 @@ def _resting(pair: PairGrid) -> set[int]:
     return {number for number, piece in pair.pieces.items() if piece.order_id is not None}
 
 
-def test_a_resting_order_makes_way_only_for_a_piece_a_whole_level_nearer() -> None:
+def _a_rests_b_waits() -> tuple[PairGrid, PairGrid, int, int]:
+    """Two 1 % grids: A's buy at 98.03 rests, B's buy at 99 is held back."""
     a = PairGrid("A/USDT", GridLevels("geometric", 100.0, 1.0))
     b = PairGrid("B/USDT", GridLevels("geometric", 100.0, 1.0))
-    a_number = _rest(a, -2)  # buys at 98.03: 1.97 % below A at 100
-    b_number = b.add(Piece(-1, Side.BUY, 1.0))  # buys at 99
-    ctx = BookContext({"A/USDT": 100.0, "B/USDT": 100.5})  # B's buy 1.49 % away
+    return a, b, _rest(a, -2), b.add(Piece(-1, Side.BUY, 1.0))
+
+
+def test_a_resting_order_makes_way_only_for_a_piece_a_whole_level_nearer() -> None:
+    a, b, a_number, b_number = _a_rests_b_waits()
+    ctx = BookContext({"A/USDT": 100.0, "B/USDT": 100.5})  # 1.97 % and 1.49 % away
 
     sync_book([a, b], 1, ctx, retry_ms=0, margin_levels=1.0)
 
@@ -76,10 +80,7 @@ def test_a_resting_order_makes_way_only_for_a_piece_a_whole_level_nearer() -> No
 
 
 def test_without_a_margin_the_nearest_always_rest() -> None:
-    a = PairGrid("A/USDT", GridLevels("geometric", 100.0, 1.0))
-    b = PairGrid("B/USDT", GridLevels("geometric", 100.0, 1.0))
-    _rest(a, -2)
-    b_number = b.add(Piece(-1, Side.BUY, 1.0))
+    a, b, _, b_number = _a_rests_b_waits()
     ctx = BookContext({"A/USDT": 100.0, "B/USDT": 100.5})  # B's buy 0.48 % nearer
 
     sync_book([a, b], 1, ctx, retry_ms=0, margin_levels=0.0)
