@@ -526,3 +526,34 @@ def test_order_books_of_a_symbol_without_candles_are_refused() -> None:
             {SYMBOL: make_instrument()},
             books={"ETH/USDT": _depth(START_MS)},
         )
+
+
+def test_the_result_frames_have_their_declared_columns_and_types_with_or_without_rows() -> None:
+    rows = [FLAT] * 3
+    buy = {0: lambda s, bar, ctx: s.place(ctx, SYMBOL, Side.BUY, 1.0)}
+    data = BacktestData(
+        "1m", {SYMBOL: make_ohlcv(rows)}, {SYMBOL: make_instrument(tick_size=None, lot_size=None)}
+    )
+    traded = run_backtest(data, [Scripted(buy)], BacktestConfig(10_000, fill_model=MODEL))
+    idle = run_backtest(data, [Scripted({})], BacktestConfig(10_000, fill_model=MODEL))
+
+    expected = {
+        "ts_ms": "int64",
+        "strategy": "object",
+        "symbol": "object",
+        "side": "object",
+        "price": "float64",
+        "qty": "float64",
+        "fee": "float64",
+        "fee_currency": "object",
+        "liquidity": "object",
+        "slippage": "float64",
+        "client_order_id": "object",
+        "trade_id": "object",
+        "liquidation": "bool",
+    }
+    for result in (traded, idle):
+        assert {c: str(t) for c, t in result.fills.dtypes.items()} == expected
+        assert str(result.funding["amount"].dtype) == "float64"
+    assert traded.fills["side"].tolist() == ["buy"]
+    assert idle.fills.empty
