@@ -79,13 +79,15 @@ def sync_book(
 ) -> None:
     """Rest the orders the running grids want, at most ``max_open_orders``, nearest first.
 
-    Which pieces rest is decided as the module says. A paused pair's entries that do not rest are not wanted. When a refusal shows that
-    the risk layer holds entries back, every running pair pauses until ``retry_ms``,
-    no further entry is tried, and a held-back exit ends the pass.
+    Which pieces rest is decided as the module says, with ``margin_levels`` as the
+    margin. A paused pair's entries that do not rest are not wanted. When a refusal
+    shows that the risk layer holds entries back, every running pair pauses until
+    ``retry_ms``, no further entry is tried, and a held-back exit ends the pass.
     """
     running = [pair for pair in pairs if pair.stopped is None]
     wanted: list[_Ranked]
     if sum(len(pair.placeable_pieces()) for pair in running) <= max_open_orders:
+        # Room for every piece: no ranking needed.
         wanted = [
             (0.0, index, number)
             for index, pair in enumerate(running)

@@ -11,12 +11,13 @@ The fill model, bar by bar (documented in docs/backtesting.md):
   of bar ``t + 1 + latency_bars`` (its arrival bar).
 - **At the open** of a bar: arriving market orders fill at the open (taker, with
   slippage, or walking the recorded L2 book where there is one:
-  :mod:`~quantbot.venues.simulated.depth`); an arriving limit that the open already crosses is marketable: it fills
-  at the open as taker, or is refused if post-only; a resting limit the open gaps
+  :mod:`~quantbot.venues.simulated.depth`); an arriving limit that the open already
+  crosses is marketable: it fills at the open as taker (walking the book likewise,
+  up to its limit), or is refused if post-only; a resting limit the open gaps
   through fills at the open as maker (price improvement); a stop whose price the open
-  has passed fills at the open (taker, slippage). IOC and FOK orders live only at the
-  open of their arrival bar: what does not fill there is canceled (FOK: all or
-  nothing).
+  has passed fills at the open (taker, slippage or the book). IOC and FOK orders live
+  only at the open of their arrival bar: what does not fill there is canceled (FOK:
+  all or nothing).
 - **Within the bar**, the path between open and close is unknown, so the venue is
   conservative: every stop touched by the bar's range fills before any limit does.
   When a position's stop and its target are both inside one bar's range, the stop
