@@ -1,8 +1,11 @@
 """Benchmark of the backtest engine against the targets of issues 5 and 6.
 
 Run with ``.venv/bin/python bench/backtest_speed.py [--quick] [--runs N] [--only NAME]
-[--profile]``; ``--profile`` runs each workload once more under cProfile and prints the
-functions that took the most time, with their call counts (orders, cancels, fills).
+[--profile] [--steps]``; ``--profile`` runs each workload once more under cProfile and
+prints the functions that took the most time, with their call counts (orders, cancels,
+fills); ``--steps`` runs it once more with a timer around each engine step
+(:data:`STEPS`: placing an order, its checks, matching, booking a fill...), which,
+unlike the profiler, does not inflate code made of many small calls.
 Nothing is asserted: speed is measured here, never in tests. Every figure is printed
 next to its target with ``met`` or ``NOT met``, and with the fill and trade counts, so a
 speed-up that changes the results is visible.
@@ -56,6 +59,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
+import importlib
 import json
 import logging
 import pstats
@@ -403,18 +407,87 @@ def profile(workload: Workload, folder: Path) -> None:
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
 
 
+STEPS = (
+    ("quantbot.engine.backtest", "_Engine", "_next_bar", "finding the next event"),
+    ("quantbot.engine.backtest", "_Engine", "_call_strategies", "strategy calls (+ their orders)"),
+    ("quantbot.engine.backtest", "_Engine", "_place", "placing an order"),
+    ("quantbot.risk.chain", "CheckChain", "run", "  its pre-trade checks"),
+    (
+        "quantbot.venues.simulated.venue",
+        "SimulatedVenue",
+        "process_bar",
+        "venue matching (+ fills)",
+    ),
+    ("quantbot.engine.backtest", "_Engine", "_on_fill", "booking a fill"),
+    ("quantbot.engine.ledger", "Ledger", "book", "  its account booking"),
+    ("quantbot.core.orders", "Order", "apply", "an order's state transition"),
+)
+"""Steps of the engine timed by ``--steps``: (module, class, method, label). Indented
+labels are parts of the step above; a step's time includes what it calls."""
+
+
+def time_steps(workload: Workload, folder: Path) -> None:
+    """Run ``workload`` once with a timer around each of :data:`STEPS`; print to stderr.
+
+    Unlike cProfile, which charges every Python call and so inflates code made of many
+    small calls, the timers cost about a microsecond per timed call, which the table
+    shows so that it can be allowed for.
+    """
+    data, _ = read_market(folder, workload.symbols)
+    strategies = workload.strategies(list(data.arrays))
+    seconds: dict[str, float] = dict.fromkeys((label for *_, label in STEPS), 0.0)
+    calls: dict[str, int] = dict.fromkeys(seconds, 0)
+    originals = []
+    for module, owner, name, label in STEPS:
+        cls = getattr(importlib.import_module(module), owner)
+        originals.append((cls, name, getattr(cls, name)))
+        setattr(cls, name, _timed(getattr(cls, name), label, seconds, calls))
+    try:
+        started = time.perf_counter()
+        run_backtest(data, strategies, workload.config)
+        elapsed = time.perf_counter() - started
+    finally:
+        for cls, name, original in originals:
+            setattr(cls, name, original)
+    timed = sum(calls.values())
+    print(f"{elapsed:.3f} s with {timed:,d} timed calls; per step:", file=sys.stderr)
+    for label, spent in seconds.items():
+        if calls[label]:
+            per_call = spent / calls[label] * 1e6
+            print(
+                f"  {label:34s} {spent:7.3f} s {calls[label]:9,d} calls {per_call:7.1f} us",
+                file=sys.stderr,
+            )
+
+
+def _timed(
+    method: Callable[..., Any], label: str, seconds: dict[str, float], calls: dict[str, int]
+) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            seconds[label] += time.perf_counter() - started
+            calls[label] += 1
+
+    return timed
+
+
 def run_child(
-    workload: Workload, folder: Path, runs: int, *, profiled: bool = False
+    workload: Workload, folder: Path, runs: int, *, extra: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Measure ``workload`` in a fresh Python process (its own peak memory)."""
+    """Measure ``workload`` in a fresh Python process (its own peak memory).
+
+    ``extra``: ``--profile`` and ``--steps``, whose tables the child prints to stderr.
+    """
     done = subprocess.run(
-        [sys.executable, __file__, "--child", workload.name, str(folder), str(runs)]
-        + (["--profile"] if profiled else []),
+        [sys.executable, __file__, "--child", workload.name, str(folder), str(runs), *extra],
         capture_output=True,
         text=True,
         check=True,
     )
-    if profiled:
+    if extra:
         print(done.stderr)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
@@ -430,6 +503,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="also print where each workload's time goes"
     )
+    parser.add_argument(
+        "--steps", action="store_true", help="also time each engine step without the profiler"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     by_name = {w.name: w for w in WORKLOADS}
@@ -438,6 +514,8 @@ def main() -> None:
         figures = measure(by_name[name], Path(folder), int(runs))
         if args.profile:
             profile(by_name[name], Path(folder))
+        if args.steps:
+            time_steps(by_name[name], Path(folder))
         print(json.dumps(figures))
         return
     minutes = YEAR // 10 if args.quick else YEAR
@@ -458,7 +536,10 @@ def main() -> None:
             else:
                 folder = Path(tmp) / ("one" if workload.symbols == 1 else "ten")
             runs = args.runs or (1 if args.quick else 2 if workload.symbols == 10 else 3)
-            report(workload, run_child(workload, folder, runs, profiled=args.profile))
+            extra = [
+                flag for flag, on in (("--profile", args.profile), ("--steps", args.steps)) if on
+            ]
+            report(workload, run_child(workload, folder, runs, extra=extra))
 
 
 if __name__ == "__main__":
