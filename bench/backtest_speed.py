@@ -421,9 +421,11 @@ STEPS = (
     ("quantbot.engine.backtest", "_Engine", "_on_fill", "booking a fill"),
     ("quantbot.engine.ledger", "Ledger", "book", "  its account booking"),
     ("quantbot.core.orders", "Order", "apply", "an order's state transition"),
+    ("quantbot.strategies.grid_book", None, "_nearest", "the grid ranking its book"),
 )
-"""Steps of the engine timed by ``--steps``: (module, class, method, label). Indented
-labels are parts of the step above; a step's time includes what it calls."""
+"""Steps timed by ``--steps``: (module, class or None for a module function, name,
+label). Indented labels are parts of the step above; a step's time includes what it
+calls."""
 
 
 def time_steps(workload: Workload, folder: Path) -> None:
@@ -439,16 +441,17 @@ def time_steps(workload: Workload, folder: Path) -> None:
     calls: dict[str, int] = dict.fromkeys(seconds, 0)
     originals = []
     for module, owner, name, label in STEPS:
-        cls = getattr(importlib.import_module(module), owner)
-        originals.append((cls, name, getattr(cls, name)))
-        setattr(cls, name, _timed(getattr(cls, name), label, seconds, calls))
+        imported = importlib.import_module(module)
+        holder = imported if owner is None else getattr(imported, owner)
+        originals.append((holder, name, getattr(holder, name)))
+        setattr(holder, name, _timed(getattr(holder, name), label, seconds, calls))
     try:
         started = time.perf_counter()
         run_backtest(data, strategies, workload.config)
         elapsed = time.perf_counter() - started
     finally:
-        for cls, name, original in originals:
-            setattr(cls, name, original)
+        for holder, name, original in originals:
+            setattr(holder, name, original)
     timed = sum(calls.values())
     print(f"{elapsed:.3f} s with {timed:,d} timed calls; per step:", file=sys.stderr)
     for label, spent in seconds.items():
