@@ -946,6 +946,7 @@ class _Engine:
                 "fill_model": {
                     k: getattr(self.config.fill_model, k) for k in self.config.fill_model.__slots__
                 },
+                "order_books": self.data.book_coverage(self.period_ms),
                 "margin": self.config.margin.describe(),
                 "risk": None if self.config.risk is None else describe_risk_setup(self.config.risk),
                 "strategies": [run.strategy.describe() for run in self.runs.values()],

@@ -90,6 +90,23 @@ class BacktestData:
         """The shared timeline: bar open times."""
         return next(iter(self.arrays.values())).ts_ms
 
+    def book_coverage(self, period_ms: int) -> dict[str, dict[str, int]]:
+        """Per symbol with order books: its snapshots, their span, the bar opens covered.
+
+        A bar open is covered by a snapshot at most ``period_ms`` old. This is what a
+        stored run says of the books its takers walked.
+        """
+        coverage = {}
+        for symbol, depth in self.books.items():
+            covered = depth.snapshots_at(self.ts_ms, period_ms) >= 0
+            coverage[symbol] = {
+                "snapshots": len(depth),
+                "first_ms": int(depth.ts_ms[0]) if len(depth) else 0,
+                "last_ms": int(depth.ts_ms[-1]) if len(depth) else 0,
+                "bar_opens_covered": int(np.count_nonzero(covered)),
+            }
+        return coverage
+
     def mark_arrays(self, symbol: str) -> OhlcvArrays:
         """Mark-price candles of ``symbol``: its marks, else its traded candles."""
         marks = self.marks.get(symbol)

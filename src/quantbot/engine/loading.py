@@ -198,9 +198,9 @@ def _with_books(data: BacktestData, books: Mapping[str, BookDepth]) -> BacktestD
     """
     if not books:
         return data
-    period = timeframe_ms(data.timeframe)
-    for symbol, depth in books.items():
-        covered = int(np.count_nonzero(depth.snapshots_at(data.ts_ms, period) >= 0))
+    data = replace(data, books=books)
+    for symbol, coverage in data.book_coverage(timeframe_ms(data.timeframe)).items():
+        covered = coverage["bar_opens_covered"]
         log_event(
             _log,
             LogEvent.DATA_QUALITY,
@@ -211,7 +211,7 @@ def _with_books(data: BacktestData, books: Mapping[str, BookDepth]) -> BacktestD
             level=logging.INFO if covered else logging.WARNING,
             pair=symbol,
         )
-    return replace(data, books=books)
+    return data
 
 
 def from_store(
@@ -264,7 +264,7 @@ def from_store(
                 exchange, symbol, chosen, start_ms=first, end_ms=end_ms, kind="mark"
             )
             marks[symbol] = (mark_frame, chosen)
-    source = f"candle store, {exchange} {timeframe}"
+    source = f"candle store, {exchange} {timeframe}" + (", order books" if order_books else "")
     data = _market(frames, timeframe, quality, source_label=exchange, funding=funding, marks=marks)
     books = {}
     if order_books:

@@ -116,6 +116,7 @@ def record_run_started(
                     k: getattr(prepared.config.fill_model, k)
                     for k in prepared.config.fill_model.__slots__
                 },
+                "order_books": data.book_coverage(period_ms),
             },
             "risk": risk_settings(prepared.config.risk),
         }

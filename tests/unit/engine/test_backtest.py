@@ -516,6 +516,16 @@ def test_a_run_with_the_symbols_book_fills_its_market_orders_against_it() -> Non
     assert slipped.fills["price"].tolist() == pytest.approx([100.0 * 1.001])
     assert walked.fills["price"].tolist() == pytest.approx([(100.2 * 0.5 + 100.4 * 0.5)])
     assert walked.fills["slippage"].tolist() == pytest.approx([(100.3 - 100.05) * 1.0])
+    snapshot_ms = START_MS + MINUTE_MS
+    assert walked.config["order_books"] == {
+        SYMBOL: {  # bars 1 and 2 open within a minute of the snapshot
+            "snapshots": 1,
+            "first_ms": snapshot_ms,
+            "last_ms": snapshot_ms,
+            "bar_opens_covered": 2,
+        }
+    }
+    assert slipped.config["order_books"] == {}
 
 
 def test_order_books_of_a_symbol_without_candles_are_refused() -> None:
