@@ -48,7 +48,9 @@ when a watched price is reached, so the engine skips every candle in between.
 Both closes are decided at the close of the candle that reached their price and fill
 at the next open. ``max_open_orders`` caps the resting orders across all pairs: the
 orders nearest their pair's last price rest, the others are held back (their slots
-keep their state) and placed when they are among the nearest again.
+keep their state); a held-back order takes a resting one's place when it is nearer
+by ``replace_margin_levels`` of its pair's spacing (one level), and a free place
+whenever it is the nearest held back (:mod:`~quantbot.strategies.grid_book`).
 
 Orders the pre-trade checks refuse leave the grid: an entry is dropped (its slot
 waits for the next rebalance), the inventory of an exit stays held without an order
