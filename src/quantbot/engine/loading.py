@@ -165,28 +165,39 @@ def from_files(
             marks[symbol] = (_concat(frames), chosen)
     source = ", ".join(names)
     data = _market(candles, timeframe, quality, source_label=source, funding=funding, marks=marks)
-    return LoadedMarket(_with_books(data, _file_books(extras)), source)
+    return LoadedMarket(_with_books(data, _file_books(extras, data)), source)
 
 
-def _file_books(files: Sequence[DataFile]) -> dict[str, BookDepth]:
+def _file_books(files: Sequence[DataFile], data: BacktestData) -> dict[str, BookDepth]:
     """The order books among ``files``, per symbol."""
     books = {}
     for symbol in dict.fromkeys(f.symbol for f in files if f.kind == "orderbook"):
         paths = [f.path for f in files if f.symbol == symbol and f.kind == "orderbook"]
         frames = [read_order_book_jsonl(path) for path in paths]
-        books[symbol] = _book_depth(frames, ", ".join(path.name for path in paths))
+        books[symbol] = _book_depth(frames, ", ".join(path.name for path in paths), data)
     return books
 
 
-def _book_depth(frames: Sequence[pd.DataFrame], name: str) -> BookDepth:
-    """The order-book snapshots of one symbol, in time order.
+def _book_depth(frames: Sequence[pd.DataFrame], name: str, data: BacktestData) -> BookDepth:
+    """The snapshots of one symbol that bar opens of ``data`` fill against, in time order.
+
+    A recorded book changes every 100 ms or so; only the last snapshot at or before
+    each bar open, at most a bar old, is ever walked, so only those are kept (a day
+    of snapshots would otherwise take hundreds of MB as arrays).
 
     Raises:
-        DataError: naming ``name`` (the files), on books that are not well formed.
+        DataError: naming ``name`` (the files), on kept snapshots that are not well
+            formed.
     """
     books = pd.concat(frames, ignore_index=True).sort_values("ts_ms", kind="stable")
+    times = books["ts_ms"].to_numpy(dtype=np.int64)
+    opens = data.ts_ms
+    latest = np.searchsorted(times, opens, side="right") - 1
+    found = latest >= 0
+    fresh = opens[found] - times[latest[found]] <= timeframe_ms(data.timeframe)
+    used = np.unique(latest[found][fresh])
     try:
-        return BookDepth(books.reset_index(drop=True), name=name)
+        return BookDepth(books.iloc[used].reset_index(drop=True), name=name)
     except ValueError as exc:
         raise DataError(str(exc)) from None
 
@@ -272,7 +283,7 @@ def from_store(
         first, end = int(data.ts_ms[0]) - period, int(data.ts_ms[-1]) + 1
         for symbol in symbols:
             stored = store.load_order_books(exchange, symbol, start_ms=first, end_ms=end)
-            books[symbol] = _book_depth([stored], f"{exchange} {symbol} order books")
+            books[symbol] = _book_depth([stored], f"{exchange} {symbol} order books", data)
     return LoadedMarket(_with_books(data, books), source)
 
 

@@ -195,17 +195,21 @@ def _book_file(
 
 def test_order_books_given_among_the_paths_are_loaded_only_then(files: Path) -> None:
     candles = files / "binance-usdm_BTC-USDT-PERP_1m.csv"
+    seconds = [10, 30, 70, 100, 400]
     book = _book_file(
         files / "binance-usdm_BTC-USDT-PERP_orderbook.jsonl",
-        [(START_MS + 30_000, [[99.9, 1.0]], [[100.1, 1.0]])],
+        [(START_MS + s * 1000, [[99.0 + s / 1000, 1.0]], [[101.0, 1.0]]) for s in seconds],
     )
 
     beside = from_files([candles], quality=STRICT).data
     given = from_files([candles, book], quality=STRICT).data
 
     assert beside.books == {}  # never picked up unasked: it changes the fill model
-    assert len(given.books[PERP]) == 1
-    assert given.books[PERP].snapshots_at(given.ts_ms[:3], MINUTE_MS).tolist() == [-1, 0, -1]
+    depth = given.books[PERP]
+    # Only the last snapshot before each bar open, at most a bar old, is kept.
+    assert depth.ts_ms.tolist() == [START_MS + s * 1000 for s in (30, 100, 400)]
+    assert depth.snapshots_at(given.ts_ms[:8], MINUTE_MS).tolist() == [-1, 0, 1, -1, -1, -1, -1, 2]
+    assert depth.bid_price[:, 0].tolist() == [99.03, 99.1, 99.4]
 
 
 def test_an_order_book_that_is_not_well_formed_is_refused_naming_its_file(files: Path) -> None:
@@ -215,7 +219,7 @@ def test_an_order_book_that_is_not_well_formed_is_refused_naming_its_file(files:
     )
 
     with pytest.raises(
-        DataError, match=r"BTC-USDT-PERP_orderbook.jsonl: book snapshot 0 is crossed"
+        DataError, match=r"BTC-USDT-PERP_orderbook.jsonl: book snapshot at ts_ms \d+ is crossed"
     ):
         from_files([files / "binance-usdm_BTC-USDT-PERP_1m.csv", book], quality=STRICT)
 

@@ -53,24 +53,31 @@ class BookDepth:
         name: what the books are called in error messages (the file or symbol).
 
     Raises:
-        ValueError: naming the snapshot, on times out of order, a side out of order,
-            a price or quantity that is not positive and finite, an empty side, or a
-            crossed book (best bid at or above best ask).
+        ValueError: naming the snapshot by its time (``ts_ms``), on times out of
+            order, a side out of order, a price or quantity that is not positive and
+            finite, an empty side, or a crossed book (best bid at or above best ask).
     """
 
     def __init__(self, books: pd.DataFrame, *, name: str) -> None:
         ts = books["ts_ms"].to_numpy(dtype=np.int64)
         if len(ts) and np.any(np.diff(ts) < 0):
             at = int(np.argmax(np.diff(ts) < 0)) + 1
-            raise ValueError(f"{name}: book snapshot {at} is older than the one before it")
+            raise ValueError(
+                f"{name}: book snapshot at ts_ms {ts[at]} is older than the one before it"
+            )
         self.ts_ms = ts
-        self.bid_price, self.bid_qty = _side(books["bids"].tolist(), name, "bids", descending=True)
-        self.ask_price, self.ask_qty = _side(books["asks"].tolist(), name, "asks", descending=False)
+        self.bid_price, self.bid_qty = _side(
+            books["bids"].tolist(), ts, name, "bids", descending=True
+        )
+        self.ask_price, self.ask_qty = _side(
+            books["asks"].tolist(), ts, name, "asks", descending=False
+        )
         crossed = np.flatnonzero(self.bid_price[:, 0] >= self.ask_price[:, 0])
         if len(crossed):
             at = int(crossed[0])
             raise ValueError(
-                f"{name}: book snapshot {at} is crossed: best bid {self.bid_price[at, 0]:g} "
+                f"{name}: book snapshot at ts_ms {ts[at]} is crossed: best bid "
+                f"{self.bid_price[at, 0]:g} "
                 f">= best ask {self.ask_price[at, 0]:g}"
             )
 
@@ -123,30 +130,33 @@ class BookDepth:
 
 
 def _side(
-    levels: Sequence[Sequence[Sequence[float]]], name: str, label: str, *, descending: bool
+    levels: Sequence[Sequence[Sequence[float]]],
+    times: np.ndarray,
+    name: str,
+    label: str,
+    *,
+    descending: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One side of every snapshot as (prices, quantities), NaN past each one's levels."""
     depth = max((len(side) for side in levels), default=0)
     prices = np.full((len(levels), max(depth, 1)), np.nan)
     sizes = np.full((len(levels), max(depth, 1)), np.nan)
     for at, side in enumerate(levels):
+        where = f"{name}: book snapshot at ts_ms {times[at]}"
         if not len(side):
-            raise ValueError(f"{name}: book snapshot {at} has no {label}")
+            raise ValueError(f"{where} has no {label}")
         try:
             values = np.asarray(side, dtype=np.float64).reshape(len(side), 2)
         except (TypeError, ValueError):
-            raise ValueError(
-                f"{name}: book snapshot {at}: {label} are not [price, qty] pairs"
-            ) from None
+            raise ValueError(f"{where}: {label} are not [price, qty] pairs") from None
         if not (np.all(np.isfinite(values)) and np.all(values > 0)):
             raise ValueError(
-                f"{name}: book snapshot {at}: {label} hold a price or quantity that is not "
-                "a positive number"
+                f"{where}: {label} hold a price or quantity that is not a positive number"
             )
         steps = np.diff(values[:, 0])
         if np.any(steps >= 0 if descending else steps <= 0):
             order = "descending" if descending else "ascending"
-            raise ValueError(f"{name}: book snapshot {at}: {label} are not in {order} price order")
+            raise ValueError(f"{where}: {label} are not in {order} price order")
         prices[at, : len(side)] = values[:, 0]
         sizes[at, : len(side)] = values[:, 1]
     return prices, sizes

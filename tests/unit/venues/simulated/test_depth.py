@@ -71,16 +71,28 @@ def test_an_open_meets_the_last_snapshot_at_or_before_it_while_it_is_fresh() -> 
 @pytest.mark.parametrize(
     ("bids", "asks", "message"),
     [
-        (BIDS, [[99.0, 1.0]], r"snapshot 0 is crossed: best bid 99 >= best ask 99"),
-        (BIDS, [[101.0, 1.0], [100.0, 1.0]], r"snapshot 0: asks are not in ascending price order"),
-        ([[98.0, 1.0], [99.0, 1.0]], ASKS, r"snapshot 0: bids are not in descending price order"),
-        (BIDS, [[100.0, 0.0]], r"snapshot 0: asks hold a price or quantity that is not a positive"),
+        (BIDS, [[99.0, 1.0]], r"snapshot at ts_ms 1 is crossed: best bid 99 >= best ask 99"),
+        (
+            BIDS,
+            [[101.0, 1.0], [100.0, 1.0]],
+            r"snapshot at ts_ms 1: asks are not in ascending price order",
+        ),
+        (
+            [[98.0, 1.0], [99.0, 1.0]],
+            ASKS,
+            r"snapshot at ts_ms 1: bids are not in descending price order",
+        ),
+        (
+            BIDS,
+            [[100.0, 0.0]],
+            r"snapshot at ts_ms 1: asks hold a price or quantity that is not a positive",
+        ),
         (BIDS, [[100.0, float("nan")]], r"asks hold a price or quantity that is not a positive"),
-        ([], ASKS, r"snapshot 0 has no bids"),
-        (BIDS, [[100.0]], r"snapshot 0: asks are not \[price, qty\] pairs"),
+        ([], ASKS, r"snapshot at ts_ms 1 has no bids"),
+        (BIDS, [[100.0]], r"snapshot at ts_ms 1: asks are not \[price, qty\] pairs"),
     ],
 )
-def test_books_that_are_not_well_formed_are_refused_naming_the_snapshot(
+def test_books_that_are_not_well_formed_are_refused_naming_the_snapshots_time(
     bids: list[list[float]], asks: list[list[float]], message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
@@ -88,7 +100,9 @@ def test_books_that_are_not_well_formed_are_refused_naming_the_snapshot(
 
 
 def test_snapshots_out_of_time_order_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"f: book snapshot 1 is older than the one before it"):
+    with pytest.raises(
+        ValueError, match=r"f: book snapshot at ts_ms 4 is older than the one before it"
+    ):
         BookDepth(books((5, BIDS, ASKS), (4, BIDS, ASKS)), name="f")
 
 
