@@ -92,3 +92,16 @@ def test_incoherent_parameters_are_refused_with_the_rule(
 def test_unknown_parameters_are_refused() -> None:
     with pytest.raises(ValidationError, match="extra"):
         MomentumParams.model_validate({"ema_fats": 5})
+
+
+@pytest.mark.parametrize("key", ["rsi_period", "adx_period"])
+def test_the_file_and_the_parameters_share_one_definition_and_bounds(key: str) -> None:
+    config_fields = MomentumStrategyConfig.model_fields
+    param_fields = MomentumParams.model_fields
+
+    assert config_fields[key].description == param_fields[key].description
+    with pytest.raises(ValidationError, match=key):
+        MomentumStrategyConfig.model_validate({key: 1})  # TA-Lib needs a period of 2 or more
+    with pytest.raises(ValidationError, match=key):
+        MomentumParams.model_validate({key: "1"})
+    assert getattr(MomentumParams.model_validate({key: "2"}), key) == 2
