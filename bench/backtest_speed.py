@@ -412,6 +412,7 @@ STEPS = (
     ("quantbot.engine.backtest", "_Engine", "_call_strategies", "strategy calls (+ their orders)"),
     ("quantbot.engine.backtest", "_Engine", "_place", "placing an order"),
     ("quantbot.risk.chain", "CheckChain", "run", "  its pre-trade checks"),
+    ("quantbot.engine.backtest", "_Engine", "_cancel", "canceling an order"),
     (
         "quantbot.venues.simulated.venue",
         "SimulatedVenue",

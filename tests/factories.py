@@ -152,22 +152,26 @@ def loss_breaker_setup(
     *,
     daily_pct: float,
     weekly_pct: float = 50.0,
+    monthly_pct: float = 90.0,
     resume_hours: float = 24.0,
     recovery_hours: float = 24.0,
+    limits: RiskLimits = WIDE_RISK_LIMITS,
+    price_shock_pct: float = 10.0,
 ) -> RiskSetup:
-    """The loss breakers alone: wide portfolio limits, monthly 90 %, no brakes, UTC, every minute."""
+    """The loss breakers alone: wide portfolio limits (unless given), no brakes, UTC,
+    checked every minute."""
     return RiskSetup(
-        limits=WIDE_RISK_LIMITS,
+        limits=limits,
         loss_limits=LossLimits(
             daily_loss_limit_pct=daily_pct,
             weekly_loss_limit_pct=weekly_pct,
-            monthly_loss_limit_pct=90.0,
+            monthly_loss_limit_pct=monthly_pct,
             reduce_position_sizes_by_pct=50.0,
             recovery_period_hours=recovery_hours,
             resume_after_hours=resume_hours,
         ),
         brake_levels=(),
-        operational=OperationalLimits(),
+        operational=OperationalLimits(price_shock_pct=price_shock_pct),
         timezone="UTC",
         check_interval_s=60,
     )

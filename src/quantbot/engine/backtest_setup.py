@@ -1,8 +1,9 @@
 """What a backtest runs on and how: the market data and the run's settings.
 
 :class:`BacktestData` holds candles on one timeline, the trading rules, for
-perpetuals their funding settlements and mark prices, and any recorded order books; :class:`BacktestConfig` the
-capital, the fill model, the margin model, the fast path and the risk manager.
+perpetuals their funding settlements and mark prices, and any recorded order books;
+:class:`BacktestConfig` the capital, the fill model, the margin model, the fast path
+and the risk manager.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ from quantbot.engine.instruments import instrument_for
 from quantbot.engine.mark_prices import align_marks
 from quantbot.logs import LogEvent, log_event
 from quantbot.venues.emulator.synthetic_source import SyntheticSource
-from quantbot.venues.simulated import BookDepth
+from quantbot.venues.simulated.depth import BookDepth, latest_snapshots
 
 __all__ = ["DataPath", "LoadedMarket", "from_files", "from_store", "from_synthetic"]
 
@@ -191,11 +191,8 @@ def _book_depth(frames: Sequence[pd.DataFrame], name: str, data: BacktestData) -
     """
     books = pd.concat(frames, ignore_index=True).sort_values("ts_ms", kind="stable")
     times = books["ts_ms"].to_numpy(dtype=np.int64)
-    opens = data.ts_ms
-    latest = np.searchsorted(times, opens, side="right") - 1
-    found = latest >= 0
-    fresh = opens[found] - times[latest[found]] <= timeframe_ms(data.timeframe)
-    used = np.unique(latest[found][fresh])
+    met = latest_snapshots(times, data.ts_ms, timeframe_ms(data.timeframe))
+    used = np.unique(met[met >= 0])
     try:
         return BookDepth(books.iloc[used].reset_index(drop=True), name=name)
     except ValueError as exc:

@@ -21,12 +21,20 @@ from quantbot.engine.backtest import (
 from quantbot.engine.results import RISK_EVENT_COLUMNS, BacktestResult
 from quantbot.engine.risk_setup import RiskSetup
 from quantbot.logs import LogEvent, record_event
-from quantbot.risk import LossLimits, OperationalLimits, RiskLimits
+from quantbot.risk import RiskLimits
 from quantbot.strategies import Bar, Strategy, StrategyContext
 from quantbot.venues.simulated import FillModel
 
 from .strategies_for_tests import Scripted
-from factories import MINUTE_MS, START_MS, SYMBOL, WIDE_RISK_LIMITS, make_instrument, make_ohlcv
+from factories import (
+    MINUTE_MS,
+    START_MS,
+    SYMBOL,
+    WIDE_RISK_LIMITS,
+    loss_breaker_setup,
+    make_instrument,
+    make_ohlcv,
+)
 
 Row = tuple[float, float, float, float, float]
 ETH = "ETH/USDT"
@@ -48,19 +56,13 @@ def _setup(
     limits: RiskLimits = WIDE,
     shock_pct: float = 10.0,
 ) -> RiskSetup:
-    return RiskSetup(
+    return loss_breaker_setup(
+        daily_pct=daily,
+        weekly_pct=weekly,
+        monthly_pct=monthly,
+        recovery_hours=1.0,
         limits=limits,
-        loss_limits=LossLimits(
-            daily_loss_limit_pct=daily,
-            weekly_loss_limit_pct=weekly,
-            monthly_loss_limit_pct=monthly,
-            recovery_period_hours=1.0,
-            resume_after_hours=24.0,
-        ),
-        brake_levels=(),
-        operational=OperationalLimits(price_shock_pct=shock_pct),
-        timezone="UTC",
-        check_interval_s=60,
+        price_shock_pct=shock_pct,
     )
 
 

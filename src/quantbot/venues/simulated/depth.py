@@ -24,7 +24,7 @@ import pandas as pd
 
 from quantbot.core import Side
 
-__all__ = ["BookDepth", "BookTake"]
+__all__ = ["BookDepth", "BookTake", "latest_snapshots"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +85,8 @@ class BookDepth:
         return len(self.ts_ms)
 
     def snapshots_at(self, times_ms: np.ndarray, max_age_ms: int) -> np.ndarray:
-        """For each time, the index of the last snapshot at or before it.
-
-        -1 where there is none at most ``max_age_ms`` old.
-        """
-        index = np.searchsorted(self.ts_ms, times_ms, side="right") - 1
-        found = index >= 0
-        fresh = np.zeros(len(index), dtype=bool)
-        fresh[found] = times_ms[found] - self.ts_ms[index[found]] <= max_age_ms
-        return np.where(fresh, index, -1)
+        """For each time, the index of the snapshot it meets (:func:`latest_snapshots`)."""
+        return latest_snapshots(self.ts_ms, times_ms, max_age_ms)
 
     def take(
         self, snapshot: int, side: Side, qty: float, *, limit: float | None, skip: float
@@ -127,6 +120,18 @@ class BookDepth:
         # The average, kept within the levels it averages (float rounding could put it
         # an ulp beyond the last one, or beyond a limit).
         return BookTake(got, min(max(cost / got, min(levels)), max(levels)), float(mid))
+
+
+def latest_snapshots(snapshot_ms: np.ndarray, times_ms: np.ndarray, max_age_ms: int) -> np.ndarray:
+    """For each time, the index of the last snapshot at or before it.
+
+    -1 where there is none at most ``max_age_ms`` old. ``snapshot_ms`` is in time order.
+    """
+    index = np.searchsorted(snapshot_ms, times_ms, side="right") - 1
+    found = index >= 0
+    fresh = np.zeros(len(index), dtype=bool)
+    fresh[found] = times_ms[found] - snapshot_ms[index[found]] <= max_age_ms
+    return np.where(fresh, index, -1)
 
 
 def _side(
