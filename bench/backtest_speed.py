@@ -5,7 +5,11 @@ Run with ``.venv/bin/python bench/backtest_speed.py [--quick] [--runs N] [--only
 prints the functions that took the most time, with their call counts (orders, cancels,
 fills); ``--steps`` runs it once more with a timer around each engine step
 (:data:`STEPS`: placing an order, its checks, matching, booking a fill...), which,
-unlike the profiler, does not inflate code made of many small calls.
+unlike the profiler, does not inflate code made of many small calls. Both run the
+engine as pure Python (``QUANTBOT_PURE_PYTHON=1``): the profiler cannot see inside
+compiled functions, nor can the timers wrap compiled methods. The measured runs use
+whatever the install built; the script prints which (``engine core: compiled (mypyc)``,
+see :mod:`quantbot.compiled`).
 Nothing is asserted: speed is measured here, never in tests. Every figure is printed
 next to its target with ``met`` or ``NOT met``, and with the fill and trade counts, so a
 speed-up that changes the results is visible.
@@ -62,6 +66,7 @@ import csv
 import importlib
 import json
 import logging
+import os
 import pstats
 import resource
 import subprocess
@@ -75,6 +80,7 @@ from typing import Any
 
 import numpy as np
 
+from quantbot.compiled import PURE_ENV, status
 from quantbot.config import load_config
 from quantbot.data.files import read_ohlcv_csv
 from quantbot.data.ohlcv import OHLCV_COLUMNS, OhlcvArrays
@@ -478,23 +484,33 @@ def _timed(
     return timed
 
 
-def run_child(
-    workload: Workload, folder: Path, runs: int, *, extra: Sequence[str] = ()
-) -> dict[str, Any]:
-    """Measure ``workload`` in a fresh Python process (its own peak memory).
-
-    ``extra``: ``--profile`` and ``--steps``, whose tables the child prints to stderr.
-    """
+def run_child(workload: Workload, folder: Path, runs: int) -> dict[str, Any]:
+    """Measure ``workload`` in a fresh Python process (its own peak memory)."""
     done = subprocess.run(
-        [sys.executable, __file__, "--child", workload.name, str(folder), str(runs), *extra],
+        [sys.executable, __file__, "--child", workload.name, str(folder), str(runs)],
         capture_output=True,
         text=True,
         check=True,
     )
-    if extra:
-        print(done.stderr)
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
+
+
+def explain_child(workload: Workload, folder: Path, extra: Sequence[str]) -> None:
+    """Print the ``--profile`` / ``--steps`` tables of ``workload``, from a pure-Python process.
+
+    The profiler does not see inside compiled functions and the step timers wrap
+    methods, which compiled classes do not allow; the pure-Python engine runs the same
+    code, only slower, so the tables show where time goes in proportion.
+    """
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", workload.name, str(folder), "0", *extra],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, PURE_ENV: "1"},
+    )
+    print(done.stderr)
 
 
 def main() -> None:
@@ -515,12 +531,12 @@ def main() -> None:
     by_name = {w.name: w for w in WORKLOADS}
     if args.child:
         name, folder, runs = args.child
-        figures = measure(by_name[name], Path(folder), int(runs))
         if args.profile:
             profile(by_name[name], Path(folder))
         if args.steps:
             time_steps(by_name[name], Path(folder))
-        print(json.dumps(figures))
+        if int(runs):
+            print(json.dumps(measure(by_name[name], Path(folder), int(runs))))
         return
     minutes = YEAR // 10 if args.quick else YEAR
     chosen = [by_name[n] for n in args.only] if args.only else list(WORKLOADS)
@@ -529,6 +545,7 @@ def main() -> None:
         ten = write_market(TEN_SYMBOLS, minutes, Path(tmp) / "ten")
         real = write_real_market(Path(tmp) / "real")
         print(f"{minutes:,d} 1m bars a symbol; one symbol: {one}; several: {ten}")
+        print(f"engine core: {status()}")
         if args.quick:
             print("--quick: a tenth of a year; the targets are for a year, so mind the verdicts")
         for workload in chosen:
@@ -543,7 +560,9 @@ def main() -> None:
             extra = [
                 flag for flag, on in (("--profile", args.profile), ("--steps", args.steps)) if on
             ]
-            report(workload, run_child(workload, folder, runs, extra=extra))
+            report(workload, run_child(workload, folder, runs))
+            if extra:
+                explain_child(workload, folder, extra)
 
 
 if __name__ == "__main__":

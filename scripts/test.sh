@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Set-up command 2: install everything the tests need, including a PostgreSQL server
-# from Debian's packages, then run the linters and the whole test suite. The suite
-# starts its own throw-away PostgreSQL cluster on 127.0.0.1 and stops it at the end.
+# Set-up command 2: install everything the tests need, including a PostgreSQL server and
+# a C compiler from Debian's packages, then run the linters and the whole test suite.
+# The suite starts its own throw-away PostgreSQL cluster on 127.0.0.1 and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing PostgreSQL (Debian package postgresql)"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# The suite runs what users run: the engine core compiled with a C compiler.
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing ${missing[*]} (Debian packages)"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 . scripts/_python.sh

@@ -30,9 +30,7 @@ class StrategyBook:
     capital: float
     positions: dict[str, Position] = field(default_factory=dict)
     open_orders: dict[str, Order] = field(default_factory=dict)
-    _linear: tuple[float, dict[str, float]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
+    _linear: tuple[float, dict[str, float]] | None = field(default=None, repr=False, compare=False)
     """:meth:`linear_value` until the next fill, funding payment or new position."""
 
     def position(self, instrument: Instrument) -> Position:
