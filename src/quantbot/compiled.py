@@ -64,6 +64,7 @@ MODULES = (
     "quantbot.risk.chain",
     "quantbot.risk.margin",
     "quantbot.risk.venue_rules",
+    "quantbot.strategies.bar",
     "quantbot.venues.simulated.venue",
 )
 """The modules compiled, by import name."""

@@ -85,7 +85,27 @@ class EngineView(Protocol):
         ...
 
 
-class ChainState:
+class _EngineHolder:
+    """Base of the views: holds the engine until the run is over.
+
+    The engine holds its views too; :meth:`close` breaks that cycle when the run ends,
+    so that the run's state goes with the last reference to it rather than waiting for
+    a full pass of the garbage collector (research runs backtest after backtest in one
+    process, and each would otherwise keep the last one's state alive).
+    """
+
+    __deletable__ = ("_engine",)
+    """mypyc: compiled classes let :meth:`close` delete only the attributes named here."""
+
+    def __init__(self, engine: EngineView) -> None:
+        self._engine = engine
+
+    def close(self) -> None:
+        """Let go of the engine: any later use fails (AttributeError)."""
+        del self._engine
+
+
+class ChainState(_EngineHolder):
     """The engine as the pre-trade checks see it (:class:`~quantbot.risk.PortfolioState`).
 
     One account (``BacktestConfig.exchange``) holds every symbol; its quote currency is
@@ -98,7 +118,7 @@ class ChainState:
     """
 
     def __init__(self, engine: EngineView) -> None:
-        self._engine = engine
+        super().__init__(engine)
         self._equity: float | None = None
         self._exposed: list[str] | None = None
         self._pending: dict[str, tuple[float, float]] = {}
@@ -192,11 +212,11 @@ class ChainState:
         return self._engine.correlation_groups()
 
 
-class BacktestContext:
+class BacktestContext(_EngineHolder):
     """What one strategy may do and read (:class:`~quantbot.strategies.base.StrategyContext`)."""
 
     def __init__(self, engine: EngineView, strategy: Strategy, book: StrategyBook) -> None:
-        self._engine = engine
+        super().__init__(engine)
         self._strategy = strategy
         self._book = book
 

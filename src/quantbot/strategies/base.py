@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -50,6 +49,7 @@ from quantbot.core import (
     TimeInForce,
 )
 from quantbot.data.ohlcv import OhlcvArrays
+from quantbot.strategies.bar import Bar
 
 __all__ = [
     "Bar",
@@ -81,30 +81,6 @@ class StrategyParams(BaseModel):
         reaches every market, not only the top level.
         """
         return {**configured, **overrides}
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    """A closed candle of a strategy's timeframe, as ``on_candle`` receives it.
-
-    Attributes:
-        symbol: ccxt symbol.
-        timeframe: the candle's timeframe.
-        index: position of the candle in the arrays ``precompute`` saw for this symbol
-            and timeframe (the key to read precomputed indicators at this candle).
-        ts_ms: open time of the candle; it closed at ``ts_ms`` + one period.
-        open, high, low, close, volume: the candle.
-    """
-
-    symbol: str
-    timeframe: str
-    index: int
-    ts_ms: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
 
 
 class MarketHistory(Protocol):
