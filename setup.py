@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import runpy
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -65,8 +66,12 @@ class BuildExt(build_ext):
     def run(self) -> None:
         """Build, then write the manifest if every extension was built."""
         outputs = [Path(self.get_ext_fullpath(e.name)) for e in self.extensions]
-        for output in outputs:
-            # A failed compile must not leave an older build looking current.
+        # A failed compile must not leave an older build looking current, nor may a module
+        # dropped from the list keep an extension that Python would load instead of it.
+        stale = outputs
+        if self.inplace:
+            stale = [p for s in EXTENSION_SUFFIXES for p in PACKAGE.parent.rglob(f"*{s}")]
+        for output in stale:
             output.unlink(missing_ok=True)
         super().run()
         if not outputs or not all(p.exists() for p in outputs):

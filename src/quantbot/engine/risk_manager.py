@@ -70,10 +70,10 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from quantbot.data.ohlcv import OhlcvArrays
 from quantbot.engine.results import risk_events_frame
+from quantbot.engine.risk_scan import equity_at, first_risk_bar
 from quantbot.engine.risk_setup import RiskSetup
 from quantbot.logs import LogEvent, log_event
 from quantbot.risk import (
@@ -138,54 +138,6 @@ class RiskActions(Protocol):
     def shutdown(self) -> None:
         """Stop every strategy: no more hooks are called."""
         ...
-
-
-@njit(cache=True, nogil=True)
-def _equity_at(prices: np.ndarray, constant: float, quantities: np.ndarray, bar: int) -> float:
-    """``constant + sum(quantities * prices[:, bar])``: the account's equity at ``bar``'s close."""
-    total = 0.0
-    for row in range(quantities.shape[0]):
-        total += quantities[row] * prices[row, bar]
-    return constant + total
-
-
-@njit(cache=True, nogil=True)
-def _first_risk_bar(  # noqa: PLR0917 -- numba compiles positional parameters only
-    prices: np.ndarray,
-    constant: float,
-    quantities: np.ndarray,
-    check: np.ndarray,
-    start: int,
-    stop: int,
-    trip: float,
-    peak: float,
-    engage_pct: float,
-    release_pct: float,
-) -> tuple[int, float, int]:
-    """First check bar in ``[start, stop)`` where an observation may change a breaker or brake.
-
-    Returns (that bar or ``stop``, the highest equity of the check bars before it, the
-    bar of that equity or -1). Bars whose equity is not a positive finite amount are
-    never observed, so never returned.
-    """
-    best = -np.inf
-    best_bar = -1
-    for bar in range(start, stop):
-        if not check[bar]:
-            continue
-        equity = _equity_at(prices, constant, quantities, bar)
-        if not (equity > 0.0 and equity < np.inf):
-            continue
-        if equity <= trip:
-            return bar, best, best_bar
-        top = max(peak, best, equity)
-        drawdown = (1.0 - equity / top) * 100.0
-        if drawdown >= engage_pct or drawdown <= release_pct:
-            return bar, best, best_bar
-        if equity > best:
-            best = equity
-            best_bar = bar
-    return stop, best, best_bar
 
 
 class RiskManager:
@@ -292,7 +244,7 @@ class RiskManager:
 
     def equity(self, bar: int, constant: float, quantities: np.ndarray) -> float:
         """The account equity at ``bar``'s close, from the ledger's linear parts."""
-        return float(_equity_at(self._prices, constant, quantities, bar))
+        return float(equity_at(self._prices, constant, quantities, bar))
 
     def start(self, equity: float, actions: RiskActions) -> None:
         """The first observation, before the first bar, at the run's first open."""
@@ -326,7 +278,7 @@ class RiskManager:
                 engage_pct = self._brake_pcts[level + 1] - PCT_TOLERANCE
             if level > 0:
                 release_pct = self._brake_pcts[level - 1] + PCT_TOLERANCE
-        bar, best, best_bar = _first_risk_bar(
+        bar, best, best_bar = first_risk_bar(
             self._prices,
             constant,
             quantities,
