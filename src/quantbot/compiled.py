@@ -1,9 +1,9 @@
 """The engine's compiled core: which modules mypyc compiles, and when the build is used.
 
 Installing quantbot compiles the modules of :data:`MODULES` (the backtest's hot loop:
-orders, accounting, the simulated venue, the pre-trade checks) to C extensions with
-mypyc when a C compiler is present (``setup.py``); they run the same code two to three
-times faster. Without a compiler the install falls back to pure Python, which gives
+orders, accounting, the simulated venue, the pre-trade checks and the risk manager)
+to C extensions with mypyc when a C compiler is present (``setup.py``); they run the
+same code up to three times faster (docs/backtesting.md, Performance). Without a compiler the install falls back to pure Python, which gives
 the same results.
 
 Python imports an extension (``.so``) in preference to the ``.py`` beside it, so a
