@@ -30,8 +30,13 @@ class StrategyBook:
     capital: float
     positions: dict[str, Position] = field(default_factory=dict)
     open_orders: dict[str, Order] = field(default_factory=dict)
-    _linear: tuple[float, dict[str, float]] | None = field(default=None, repr=False, compare=False)
+    _linear: tuple[float, dict[str, float]] | None = field(init=False, repr=False, compare=False)
     """:meth:`linear_value` until the next fill, funding payment or new position."""
+
+    def __post_init__(self) -> None:
+        # Set here, not as the field's default: compiled (quantbot.compiled), a default
+        # of a field left out of __init__ is never set.
+        self._linear = None
 
     def position(self, instrument: Instrument) -> Position:
         """The strategy's position in ``instrument`` (created flat on first use)."""
