@@ -74,6 +74,10 @@ MODULES = (
     "quantbot.risk.portfolio_rules",
     "quantbot.risk.venue_rules",
     "quantbot.strategies.bar",
+    "quantbot.strategies.grid_book",
+    "quantbot.strategies.grid_levels",
+    "quantbot.strategies.grid_ranking",
+    "quantbot.strategies.grid_state",
     "quantbot.venues.simulated.venue",
 )
 """The modules compiled, by import name."""
