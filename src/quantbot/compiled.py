@@ -140,7 +140,12 @@ def decide(root: Path = _PACKAGE_ROOT, *, pure: bool = False) -> CoreStatus:
     manifest = root / MANIFEST
     if len(built) != len(MODULES) or not manifest.exists():
         return CoreStatus(False, "the compiled build is incomplete; reinstall quantbot")
-    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if not isinstance(recorded, dict):
+            raise ValueError("not an object of digests")
+    except (OSError, ValueError) as exc:
+        return CoreStatus(False, f"{MANIFEST} unreadable ({exc}); reinstall quantbot")
     changed = [m for m, digest in source_digests(root).items() if recorded.get(m) != digest]
     if changed:
         return CoreStatus(

@@ -65,3 +65,12 @@ def test_pure_python_once_a_source_moved_away_from_its_build(tmp_path: Path, mod
     status = decide(package)
     assert not status.compiled
     assert status.reason.startswith(f"{source.relative_to(tmp_path)} changed")
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]"])
+def test_pure_python_when_the_manifest_is_unreadable(tmp_path: Path, text: str) -> None:
+    package = _tree(tmp_path)
+    (package / MANIFEST).write_text(text)
+    status = decide(package)
+    assert not status.compiled
+    assert status.reason.startswith(f"{MANIFEST} unreadable")
