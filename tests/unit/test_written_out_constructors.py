@@ -1,5 +1,5 @@
-"""Frozen dataclasses whose ``__init__`` is written out (compiled, it is ten times faster
-than the generated one; see :mod:`quantbot.compiled`) take exactly their fields: same
+"""Frozen dataclasses whose ``__init__`` is written out (mypyc compiles it, where the
+generated one would stay interpreted; see :mod:`quantbot.compiled`) take exactly their fields: same
 names, order, defaults and keyword-only-ness as the generated one would.
 
 Compiled functions hide their signatures, so each module is loaded afresh from its

@@ -41,7 +41,7 @@ class OrderEvent:
     ts_ms: int
 
     # The events' constructors are written out, not generated: compiled
-    # (quantbot.compiled), they are ten times faster.
+    # (quantbot.compiled), where generated ones would stay interpreted.
     def __init__(self, *, client_order_id: ClientOrderId, ts_ms: int) -> None:
         object.__setattr__(self, "client_order_id", client_order_id)
         object.__setattr__(self, "ts_ms", ts_ms)

@@ -140,9 +140,10 @@ def run_backtest(
         data, strategies, config or BacktestConfig(), chain or CheckChain(venue_rule_checks())
     )
     threshold = gc.get_threshold()
-    # Every order leaves a few small objects and hardly any reference cycle, yet with
-    # CPython's default (a young-generation collection every 700 allocations) the
-    # collector took a tenth of ema_cross's year (bench/backtest_speed.py).
+    # Every order leaves a few small objects and hardly any reference cycle, yet
+    # CPython's default (a young-generation collection every 700 allocations) keeps the
+    # collector busy: a measurable share of ema_cross's year (bench/backtest_speed.py
+    # before and after this line).
     gc.set_threshold(_ALLOCATIONS_PER_COLLECTION, *threshold[1:])
     try:
         return engine.run(run_id, progress)

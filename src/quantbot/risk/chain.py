@@ -68,7 +68,7 @@ class OrderIntent:
         tag: str = "",
         stop_loss: float | None = None,
     ) -> None:
-        # Written out, not generated: compiled (quantbot.compiled), it is ten times faster.
+        # Written out: mypyc compiles it; a generated one would stay interpreted.
         object.__setattr__(self, "strategy_id", strategy_id)
         object.__setattr__(self, "symbol", symbol)
         object.__setattr__(self, "side", side)
@@ -106,7 +106,7 @@ class CheckDecision:
     def __init__(
         self, check: str, action: CheckAction, intent: OrderIntent, reason: str = ""
     ) -> None:
-        # Written out, not generated: compiled (quantbot.compiled), it is ten times faster.
+        # Written out: mypyc compiles it; a generated one would stay interpreted.
         object.__setattr__(self, "check", check)
         object.__setattr__(self, "action", action)
         object.__setattr__(self, "intent", intent)
@@ -167,7 +167,7 @@ class ChainOutcome:
     decisions: tuple[CheckDecision, ...]
 
     def __init__(self, intent: OrderIntent | None, decisions: tuple[CheckDecision, ...]) -> None:
-        # Written out, not generated: compiled (quantbot.compiled), it is ten times faster.
+        # Written out: mypyc compiles it; a generated one would stay interpreted.
         object.__setattr__(self, "intent", intent)
         object.__setattr__(self, "decisions", decisions)
 

@@ -46,7 +46,7 @@ class Bar:
         close: float,
         volume: float,
     ) -> None:
-        # Written out, not generated: compiled (quantbot.compiled), it is ten times faster.
+        # Written out: mypyc compiles it; a generated one would stay interpreted.
         object.__setattr__(self, "symbol", symbol)
         object.__setattr__(self, "timeframe", timeframe)
         object.__setattr__(self, "index", index)
